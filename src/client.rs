@@ -1,0 +1,255 @@
+//! The client: settings plus a shared transport, and the retry loop every
+//! API call goes through.
+
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use crate::config::{process_env, ClientOptions, EnvLookup, Settings, MAX_SERVER_MESSAGE_BYTES};
+use crate::error::{Error, ErrorKind};
+use crate::log::{log_at, Level};
+use crate::retry;
+use crate::transport::{millis, Method, RawResponse, Transport};
+
+/// A client for the Avara API.
+///
+/// A `Client` is cheap to clone, and clones share one connection pool.
+/// It is `Send` and `Sync`: one client may serve many threads at once, and
+/// keep-alive connections are reused across calls.
+#[derive(Debug, Clone)]
+pub struct Client {
+    transport: Arc<Transport>,
+    settings: Arc<Settings>,
+}
+
+impl Client {
+    /// Creates a client. Options left unset are read from `AVARA_API_KEY`,
+    /// `AVARA_BASE_URL` and `AVARA_CUSTOM_HEADERS`, then from the defaults.
+    pub fn new(options: ClientOptions) -> Result<Client, Error> {
+        Client::new_with_env(&options, &process_env)
+    }
+
+    pub(crate) fn new_with_env(
+        options: &ClientOptions,
+        env: EnvLookup<'_>,
+    ) -> Result<Client, Error> {
+        let settings = options.resolve(env)?;
+        let transport = Transport::new(options, &settings.base_url, env)?;
+        log_at!(
+            Level::Debug,
+            "created client for {} (timeout {} ms, connect timeout {} ms, max retries {})",
+            settings.base_url,
+            settings.timeout.as_millis(),
+            settings.connect_timeout.as_millis(),
+            settings.max_retries
+        );
+        Ok(Client {
+            transport: Arc::new(transport),
+            settings: Arc::new(settings),
+        })
+    }
+
+    /// Creates a client that shares this client's connection pool, proxy
+    /// and TLS roots but applies `options` over this client's settings.
+    /// Proxy and CA bundle options belong to the pool and are rejected.
+    pub fn with_options(&self, options: &ClientOptions) -> Result<Client, Error> {
+        if options.has_transport_options() {
+            return Err(Error::invalid_argument(
+                "options",
+                "proxy and ca_bundle_file cannot change on a derived client because it shares the parent's connections; create a new client instead",
+            ));
+        }
+        Ok(Client {
+            transport: Arc::clone(&self.transport),
+            settings: Arc::new(options.derive(&self.settings)),
+        })
+    }
+
+    /// The base URL requests go to, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.settings.base_url
+    }
+
+    /// Sends a JSON request to `path` (which starts with `/`), retrying as
+    /// the official SDKs do, and returns the body of the 2xx response.
+    pub(crate) fn send_json(
+        &self,
+        method: Method,
+        path: &str,
+        body: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        let settings = &*self.settings;
+        let url = format!("{}{path}", settings.base_url);
+        let max_attempts = settings.max_retries + 1;
+
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let started = Instant::now();
+            log_at!(
+                Level::Debug,
+                "sending {} {path} (attempt {attempt} of {max_attempts})",
+                method.as_str()
+            );
+
+            let outcome = self
+                .transport
+                .send(settings, method, &url, body, attempt - 1);
+            let elapsed = millis(started.elapsed());
+
+            let (error, retryable, requested_wait) = match outcome {
+                Ok(response) if (200..300).contains(&response.status) => {
+                    log_at!(
+                        Level::Info,
+                        "{} {path} -> {} in {elapsed} ms (attempt {attempt})",
+                        method.as_str(),
+                        response.status
+                    );
+                    return Ok(response.body);
+                }
+                Ok(response) => {
+                    log_at!(
+                        Level::Info,
+                        "{} {path} -> {} in {elapsed} ms (attempt {attempt})",
+                        method.as_str(),
+                        response.status
+                    );
+                    let retryable = retry::should_retry_status(response.status, &response.hints);
+                    let wait = retry::requested_wait(&response.hints, SystemTime::now());
+                    (self.status_error(method, path, response), retryable, wait)
+                }
+                Err(error) => {
+                    log_at!(
+                        Level::Info,
+                        "{} {path} failed in {elapsed} ms (attempt {attempt}): {error}",
+                        method.as_str()
+                    );
+                    let retryable =
+                        matches!(error.kind(), ErrorKind::Connection | ErrorKind::Timeout);
+                    (error, retryable, None)
+                }
+            };
+
+            if !retryable {
+                return Err(error.with_attempts(attempt, false));
+            }
+            if attempt >= max_attempts {
+                log_at!(
+                    Level::Warn,
+                    "{} {path} failed after {attempt} attempts: {error}",
+                    method.as_str()
+                );
+                return Err(error.with_attempts(attempt, settings.max_retries > 0));
+            }
+
+            let delay = retry::retry_delay(requested_wait, attempt - 1, retry::jitter());
+            log_at!(
+                Level::Info,
+                "retrying {} {path} in {} ms (attempt {} of {max_attempts}) because: {error}",
+                method.as_str(),
+                delay.as_millis(),
+                attempt + 1
+            );
+            std::thread::sleep(delay);
+        }
+    }
+
+    /// Builds the error for a non-2xx response. The server's text is cut
+    /// and scrubbed of the API key in case the server echoes it.
+    fn status_error(&self, method: Method, path: &str, response: RawResponse) -> Error {
+        let mut server_message = server_message(&response.body)
+            .map(|text| self.redact(&text))
+            .filter(|text| !text.is_empty());
+        if (300..400).contains(&response.status) {
+            let location = response.location.as_deref().unwrap_or("none");
+            let note = format!(
+                "redirect to {location} not followed; set the base URL to the final address"
+            );
+            server_message = Some(match server_message {
+                Some(text) => format!("{note} ({text})"),
+                None => note,
+            });
+        }
+        Error::from_response(
+            method.as_str(),
+            path,
+            response.status,
+            server_message,
+            response.request_id.map(|id| self.redact(&id)),
+        )
+    }
+
+    fn redact(&self, text: &str) -> String {
+        let key = self
+            .settings
+            .authorization
+            .strip_prefix("Bearer ")
+            .unwrap_or_default();
+        if key.is_empty() || !text.contains(key) {
+            return text.to_owned();
+        }
+        text.replace(key, "<redacted>")
+    }
+}
+
+/// Extracts the server's explanation from an error body: the JSON
+/// `message`, else `error`, else the text itself, cut at
+/// [`MAX_SERVER_MESSAGE_BYTES`].
+pub(crate) fn server_message(body: &[u8]) -> Option<String> {
+    if body.is_empty() {
+        return None;
+    }
+    let from_json = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|value| {
+            ["message", "error"]
+                .iter()
+                .find_map(|field| match value.get(field)? {
+                    serde_json::Value::String(text) => Some(text.clone()),
+                    serde_json::Value::Null => None,
+                    other => Some(other.to_string()),
+                })
+        });
+    let text = from_json.unwrap_or_else(|| String::from_utf8_lossy(body).trim().to_owned());
+    Some(cut_at_char_boundary(text, MAX_SERVER_MESSAGE_BYTES))
+}
+
+fn cut_at_char_boundary(mut text: String, max_bytes: usize) -> String {
+    if text.len() <= max_bytes {
+        return text;
+    }
+    let mut end = max_bytes;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text.push_str("...");
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_message_prefers_message_field() {
+        let body = br#"{"message":"customer not found","error":"not_found"}"#;
+        assert_eq!(server_message(body).as_deref(), Some("customer not found"));
+        let body = br#"{"error":"not_found"}"#;
+        assert_eq!(server_message(body).as_deref(), Some("not_found"));
+        let body = br#"{"error":{"code":7}}"#;
+        assert_eq!(server_message(body).as_deref(), Some(r#"{"code":7}"#));
+        assert_eq!(
+            server_message(b"  Bad Gateway \n").as_deref(),
+            Some("Bad Gateway")
+        );
+        assert_eq!(server_message(b""), None);
+    }
+
+    #[test]
+    fn server_message_cut() {
+        let long = "é".repeat(2000);
+        let text = server_message(long.as_bytes()).unwrap();
+        assert!(text.len() <= MAX_SERVER_MESSAGE_BYTES + 3);
+        assert!(text.ends_with("..."));
+    }
+}

@@ -1,0 +1,341 @@
+//! One HTTP attempt over a shared ureq agent: building the request, reading
+//! a bounded body, and turning ureq's errors into ours.
+
+use std::time::Duration;
+
+use ureq::config::AutoHeaderValue;
+use ureq::http::Response;
+use ureq::tls::{RootCerts, TlsConfig};
+use ureq::{Agent, Body, Proxy};
+
+use crate::config::{
+    redact_url_credentials, ClientOptions, EnvLookup, Settings, MAX_RESPONSE_BODY_BYTES,
+};
+use crate::error::{Error, ErrorKind};
+use crate::retry::RetryHints;
+
+/// Idle keep-alive connections kept per host. Enough for a handful of
+/// threads sharing one client without reconnecting; beyond that, a
+/// connection is closed after use instead of pooled.
+const MAX_IDLE_CONNECTIONS_PER_HOST: usize = 16;
+
+/// The HTTP methods the API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Method {
+    Post,
+    Delete,
+}
+
+impl Method {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// A complete response: status, the headers we use, and the whole body.
+#[derive(Debug)]
+pub(crate) struct RawResponse {
+    pub(crate) status: u16,
+    pub(crate) body: Vec<u8>,
+    pub(crate) hints: RetryHints,
+    pub(crate) request_id: Option<String>,
+    pub(crate) location: Option<String>,
+}
+
+/// The connection pool, proxy and TLS roots, shared by a client and every
+/// client derived from it.
+#[derive(Debug)]
+pub(crate) struct Transport {
+    agent: Agent,
+}
+
+impl Transport {
+    /// Builds the agent. `base_url` picks which proxy variable applies.
+    pub(crate) fn new(
+        options: &ClientOptions,
+        base_url: &str,
+        env: EnvLookup<'_>,
+    ) -> Result<Transport, Error> {
+        let root_certs = match options.ca_bundle() {
+            Some(bundle) => RootCerts::Specific(bundle.certificates.clone()),
+            None => RootCerts::PlatformVerifier,
+        };
+        let tls = TlsConfig::builder().root_certs(root_certs).build();
+
+        let proxy_url = match options.proxy() {
+            Some(url) => Some(url.to_owned()),
+            None => proxy_from_env(base_url, env),
+        };
+        let proxy = match &proxy_url {
+            Some(url) => Some(Proxy::new(url).map_err(|error| {
+                Error::invalid_argument(
+                    "proxy",
+                    format!(
+                        "{} is not a valid proxy URL: {error}",
+                        redact_url_credentials(url)
+                    ),
+                )
+            })?),
+            None => None,
+        };
+
+        // Redirects are returned, never followed: following one could send
+        // the Authorization header to another origin.
+        let config = Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .user_agent(AutoHeaderValue::None)
+            .accept(AutoHeaderValue::None)
+            .no_delay(true)
+            .max_idle_connections(4 * MAX_IDLE_CONNECTIONS_PER_HOST)
+            .max_idle_connections_per_host(MAX_IDLE_CONNECTIONS_PER_HOST)
+            .tls_config(tls)
+            .proxy(proxy)
+            .build();
+        Ok(Transport {
+            agent: Agent::new_with_config(config),
+        })
+    }
+
+    /// Sends one request and reads the whole response. Errors carry the
+    /// category that decides whether the attempt may be retried.
+    pub(crate) fn send(
+        &self,
+        settings: &Settings,
+        method: Method,
+        url: &str,
+        body: &[u8],
+        retry_count: u32,
+    ) -> Result<RawResponse, Error> {
+        let request = match method {
+            Method::Post => self.agent.post(url),
+            // A DELETE with a body: ureq drops it unless forced.
+            Method::Delete => self.agent.delete(url).force_send_body(),
+        };
+        let mut request = request
+            .config()
+            .timeout_global(Some(settings.timeout))
+            .timeout_connect(Some(settings.connect_timeout))
+            .build()
+            .header("authorization", settings.authorization.as_str())
+            .header("content-type", "application/json")
+            .header("accept", "application/json")
+            .header("user-agent", settings.user_agent.as_str())
+            .header("x-stainless-retry-count", retry_count_text(retry_count));
+        for (name, value) in &settings.headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+
+        let response = request
+            .send(body)
+            .map_err(|error| map_ureq_error(error, settings))?;
+        read_response(response, settings)
+    }
+}
+
+fn retry_count_text(retry_count: u32) -> &'static str {
+    const SMALL: [&str; 11] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"];
+    SMALL.get(retry_count as usize).copied().unwrap_or("10")
+}
+
+fn read_response(mut response: Response<Body>, settings: &Settings) -> Result<RawResponse, Error> {
+    let status = response.status().as_u16();
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    };
+    let hints = RetryHints {
+        should_retry: header("x-should-retry"),
+        retry_after_ms: header("retry-after-ms"),
+        retry_after: header("retry-after"),
+    };
+    let request_id = header("x-request-id").or_else(|| header("request-id"));
+    let location = header("location");
+
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(MAX_RESPONSE_BODY_BYTES)
+        .read_to_vec()
+        .map_err(|error| map_ureq_error(error, settings))?;
+    Ok(RawResponse {
+        status,
+        body,
+        hints,
+        request_id,
+        location,
+    })
+}
+
+fn map_ureq_error(error: ureq::Error, settings: &Settings) -> Error {
+    use ureq::Error as E;
+    let host = host_of(&settings.base_url);
+    match error {
+        E::Timeout(ureq::Timeout::Connect) => Error::new(
+            ErrorKind::Timeout,
+            format!(
+                "connecting to {host} timed out after {} ms (connect timeout); check the host and port, or raise connect_timeout_ms",
+                settings.connect_timeout.as_millis()
+            ),
+        ),
+        E::Timeout(phase) => Error::new(
+            ErrorKind::Timeout,
+            format!(
+                "request to {host} timed out after {} ms ({phase:?} timeout); raise timeout_ms if the server is slow",
+                settings.timeout.as_millis()
+            ),
+        ),
+        E::BodyExceedsLimit(limit) => Error::new(
+            ErrorKind::InvalidResponse,
+            format!("response body from {host} exceeds the limit of {limit} bytes"),
+        ),
+        E::HostNotFound => Error::new(
+            ErrorKind::Connection,
+            format!("connection to {host} failed: host not found; check the base URL"),
+        ),
+        E::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => Error::new(
+            ErrorKind::Timeout,
+            format!("request to {host} timed out: {io}"),
+        ),
+        E::Io(io) => Error::new(
+            ErrorKind::Connection,
+            format!("connection to {host} failed: {io}"),
+        ),
+        E::Tls(reason) => Error::new(
+            ErrorKind::Connection,
+            format!("TLS connection to {host} failed: {reason}"),
+        ),
+        E::BadUri(reason) => Error::invalid_argument("base_url", reason),
+        E::Http(error) => Error::invalid_argument("request", error),
+        other => Error::new(
+            ErrorKind::Connection,
+            format!("connection to {host} failed: {other}"),
+        ),
+    }
+}
+
+/// The `host[:port]` part of a URL, for messages.
+fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split('/').next().unwrap_or(rest)
+}
+
+/// Picks the proxy for `base_url` from the environment as curl does:
+/// `HTTPS_PROXY` for https, `HTTP_PROXY` for http, then `ALL_PROXY`,
+/// unless `NO_PROXY` matches the host.
+pub(crate) fn proxy_from_env(base_url: &str, env: EnvLookup<'_>) -> Option<String> {
+    let either = |upper: &str, lower: &str| env(lower).or_else(|| env(upper));
+    let https = base_url
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"));
+    let proxy = if https {
+        either("HTTPS_PROXY", "https_proxy")
+    } else {
+        either("HTTP_PROXY", "http_proxy")
+    }
+    .or_else(|| either("ALL_PROXY", "all_proxy"))?;
+
+    let host = host_without_port(host_of(base_url));
+    match either("NO_PROXY", "no_proxy") {
+        Some(list) if no_proxy_matches(&list, host) => None,
+        _ => Some(proxy),
+    }
+}
+
+fn host_without_port(authority: &str) -> &str {
+    if let Some(rest) = authority.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    authority
+        .rsplit_once(':')
+        .map_or(authority, |(host, _)| host)
+}
+
+/// True when `host` matches an entry of a comma-separated `NO_PROXY` list:
+/// `*`, the host itself, or a domain suffix with or without a leading dot.
+fn no_proxy_matches(list: &str, host: &str) -> bool {
+    list.split(',').map(str::trim).any(|entry| {
+        let entry = host_without_port(entry);
+        if entry == "*" {
+            return true;
+        }
+        let domain = entry.trim_start_matches("*.").trim_start_matches('.');
+        !domain.is_empty()
+            && (host.eq_ignore_ascii_case(domain)
+                || host
+                    .to_ascii_lowercase()
+                    .ends_with(&format!(".{}", domain.to_ascii_lowercase())))
+    })
+}
+
+/// Formats a duration for logs as milliseconds with one decimal.
+pub(crate) fn millis(duration: Duration) -> String {
+    format!("{:.1}", duration.as_secs_f64() * 1000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn proxy_variable_follows_scheme() {
+        let env = env_of(&[
+            ("HTTPS_PROXY", "http://secure:1"),
+            ("http_proxy", "http://plain:2"),
+        ]);
+        assert_eq!(
+            proxy_from_env("https://api.example", &env).as_deref(),
+            Some("http://secure:1")
+        );
+        assert_eq!(
+            proxy_from_env("http://api.example", &env).as_deref(),
+            Some("http://plain:2")
+        );
+        assert_eq!(proxy_from_env("http://api.example", &env_of(&[])), None);
+        let all = env_of(&[("ALL_PROXY", "http://all:3")]);
+        assert_eq!(
+            proxy_from_env("https://x", &all).as_deref(),
+            Some("http://all:3")
+        );
+    }
+
+    #[test]
+    fn no_proxy_patterns() {
+        assert!(no_proxy_matches("*", "anything"));
+        assert!(no_proxy_matches("localhost, 127.0.0.1", "127.0.0.1"));
+        assert!(no_proxy_matches(".example.com", "api.example.com"));
+        assert!(no_proxy_matches("example.com", "api.EXAMPLE.com"));
+        assert!(no_proxy_matches("example.com:443", "example.com"));
+        assert!(!no_proxy_matches("example.com", "badexample.com"));
+        assert!(!no_proxy_matches("", "example.com"));
+        let env = env_of(&[("HTTP_PROXY", "http://p:1"), ("NO_PROXY", "127.0.0.1")]);
+        assert_eq!(proxy_from_env("http://127.0.0.1:8080", &env), None);
+    }
+
+    #[test]
+    fn host_parts() {
+        assert_eq!(
+            host_of("https://api.example:8443/prefix"),
+            "api.example:8443"
+        );
+        assert_eq!(host_without_port("api.example:8443"), "api.example");
+        assert_eq!(host_without_port("[::1]:80"), "::1");
+        assert_eq!(retry_count_text(0), "0");
+        assert_eq!(retry_count_text(7), "7");
+    }
+}
