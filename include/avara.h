@@ -115,16 +115,17 @@ typedef enum {
    */
   AVARA_LOG_LEVEL_OFF = 0,
   /**
-   * Failures that end a call.
+   * Bugs inside libavara, such as a caught panic.
    */
   AVARA_LOG_LEVEL_ERROR = 1,
   /**
-   * Calls that failed after all retries, and bad settings (the default).
+   * Settings that were ignored, such as an unknown `AVARA_LOG` value.
+   * This is the default.
    */
   AVARA_LOG_LEVEL_WARN = 2,
   /**
-   * One line per attempt (method, path, status, duration) and per retry
-   * (reason and wait).
+   * One line per attempt (method, path, status, duration), per retry
+   * (reason and wait) and per call that failed for good.
    */
   AVARA_LOG_LEVEL_INFO = 3,
   /**

@@ -70,13 +70,15 @@ impl Client {
     }
 
     /// Sends a JSON request to `path` (which starts with `/`), retrying as
-    /// the official SDKs do, and returns the body of the 2xx response.
-    pub(crate) fn send_json(
+    /// the official SDKs do, and decodes the body of the 2xx response with
+    /// `decode`. A body that fails to decode is not retried.
+    pub(crate) fn send_json<T>(
         &self,
         method: Method,
         path: &str,
         body: &[u8],
-    ) -> Result<Vec<u8>, Error> {
+        decode: impl FnOnce(&[u8]) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         let settings = &*self.settings;
         let url = format!("{}{path}", settings.base_url);
         let max_attempts = settings.max_retries + 1;
@@ -104,7 +106,11 @@ impl Client {
                         method.as_str(),
                         response.status
                     );
-                    return Ok(response.body);
+                    return decode(&response.body).map_err(|error| {
+                        error
+                            .with_response(response.status, response.request_id)
+                            .with_attempts(attempt, false)
+                    });
                 }
                 Ok(response) => {
                     log_at!(
@@ -134,7 +140,7 @@ impl Client {
             }
             if attempt >= max_attempts {
                 log_at!(
-                    Level::Warn,
+                    Level::Info,
                     "{} {path} failed after {attempt} attempts: {error}",
                     method.as_str()
                 );

@@ -131,6 +131,13 @@ impl Error {
         Error::new(ErrorKind::Internal, message)
     }
 
+    /// Records the response a decoding error came from.
+    pub(crate) fn with_response(mut self, http_status: u16, request_id: Option<String>) -> Error {
+        self.http_status = http_status;
+        self.request_id = request_id;
+        self
+    }
+
     /// Records how many attempts the request took and whether the retry
     /// budget ran out before a success.
     pub(crate) fn with_attempts(mut self, attempts: u32, retries_exhausted: bool) -> Error {

@@ -52,8 +52,7 @@ impl Client {
         let path = users_path(express_customer_id);
         let body = users_body(user_id);
 
-        let response = self.send_json(method, &path, &body)?;
-        decode_users_response(&response)
+        self.send_json(method, &path, &body, decode_users_response)
     }
 }
 

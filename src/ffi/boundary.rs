@@ -9,6 +9,7 @@ use std::ffi::{c_char, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::error::Error;
+use crate::log::{log_at, Level};
 
 use super::last_error;
 use super::status::AvaraStatus;
@@ -20,7 +21,11 @@ pub(crate) fn guard<T>(on_panic: T, body: impl FnOnce() -> T) -> T {
         Ok(value) => value,
         Err(payload) => {
             // A second panic while recording must not escape either.
-            let record = AssertUnwindSafe(|| last_error::set(&panic_error(payload.as_ref())));
+            let record = AssertUnwindSafe(|| {
+                let error = panic_error(payload.as_ref());
+                log_at!(Level::Error, "{error}");
+                last_error::set(&error);
+            });
             let _ = catch_unwind(record);
             on_panic
         }

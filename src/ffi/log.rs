@@ -16,12 +16,13 @@ use super::status::AvaraStatus;
 pub enum AvaraLogLevel {
     /// Nothing is logged.
     Off = 0,
-    /// Failures that end a call.
+    /// Bugs inside libavara, such as a caught panic.
     Error = 1,
-    /// Calls that failed after all retries, and bad settings (the default).
+    /// Settings that were ignored, such as an unknown `AVARA_LOG` value.
+    /// This is the default.
     Warn = 2,
-    /// One line per attempt (method, path, status, duration) and per retry
-    /// (reason and wait).
+    /// One line per attempt (method, path, status, duration), per retry
+    /// (reason and wait) and per call that failed for good.
     Info = 3,
     /// Also each attempt before it is sent, and client creation.
     Debug = 4,
