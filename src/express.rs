@@ -49,12 +49,21 @@ impl Client {
     ) -> Result<UsersResponse, Error> {
         validate_customer_id(express_customer_id)?;
         validate_user_id(user_id)?;
+        #[cfg(feature = "panic-test")]
+        if user_id == PANIC_TRIGGER_USER_ID {
+            panic!("panic-test feature: triggered by user ID {user_id}");
+        }
         let path = users_path(express_customer_id);
         let body = users_body(user_id);
 
         self.send_json(method, &path, &body, decode_users_response)
     }
 }
+
+/// With the `panic-test` feature, a call with this user ID panics inside
+/// the core, so tests can check that the C boundary catches it.
+#[cfg(feature = "panic-test")]
+pub const PANIC_TRIGGER_USER_ID: &str = "usr_deaddeaddeaddeaddeaddeaddeaddead";
 
 pub(crate) fn users_path(express_customer_id: &str) -> String {
     format!(

@@ -184,10 +184,10 @@ fn map_ureq_error(error: ureq::Error, settings: &Settings) -> Error {
                 settings.connect_timeout.as_millis()
             ),
         ),
-        E::Timeout(phase) => Error::new(
+        E::Timeout(_) => Error::new(
             ErrorKind::Timeout,
             format!(
-                "request to {host} timed out after {} ms ({phase:?} timeout); raise timeout_ms if the server is slow",
+                "request to {host} timed out after {} ms; raise timeout_ms if the server is slow",
                 settings.timeout.as_millis()
             ),
         ),

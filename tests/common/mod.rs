@@ -225,3 +225,71 @@ pub fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
 }
+
+/// A minimal HTTP CONNECT proxy on loopback that tunnels every connection
+/// to one fixed upstream, whatever the CONNECT line names, and records the
+/// names. It stands for a corporate proxy that can reach a host the client
+/// cannot.
+pub struct ConnectProxy {
+    addr: std::net::SocketAddr,
+    targets: std::sync::Arc<Mutex<Vec<String>>>,
+}
+
+impl ConnectProxy {
+    pub fn start(upstream: std::net::SocketAddr) -> ConnectProxy {
+        use std::io::{BufRead, BufReader, Write};
+        use std::net::{TcpListener, TcpStream};
+
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let targets = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let recorded = targets.clone();
+        std::thread::spawn(move || {
+            // Bounded: a test makes a handful of connections at most.
+            for client in listener.incoming().take(16) {
+                let Ok(client) = client else { break };
+                let recorded = recorded.clone();
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(client.try_clone().unwrap());
+                    let mut line = String::new();
+                    reader.read_line(&mut line).unwrap();
+                    let target = line
+                        .split_whitespace()
+                        .nth(1)
+                        .unwrap_or_default()
+                        .to_owned();
+                    loop {
+                        let mut header = String::new();
+                        if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                            break;
+                        }
+                    }
+                    recorded.lock().unwrap().push(target);
+                    let upstream = TcpStream::connect(upstream).unwrap();
+                    (&client)
+                        .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                        .unwrap();
+                    let (mut up_read, mut client_write) =
+                        (upstream.try_clone().unwrap(), client.try_clone().unwrap());
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut up_read, &mut client_write);
+                        let _ = client_write.shutdown(std::net::Shutdown::Both);
+                    });
+                    let mut up_write = upstream;
+                    let _ = std::io::copy(&mut reader, &mut up_write);
+                    let _ = up_write.shutdown(std::net::Shutdown::Both);
+                });
+            }
+        });
+        ConnectProxy { addr, targets }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The `host:port` of every CONNECT request so far.
+    pub fn targets(&self) -> Vec<String> {
+        self.targets.lock().unwrap().clone()
+    }
+}
