@@ -284,7 +284,13 @@ fn each_error_category_reported() {
             "{}",
             case.name
         );
-        assert_eq!(report.get("http_status"), case.http_status, "{}: {}", case.name, report.stdout);
+        assert_eq!(
+            report.get("http_status"),
+            case.http_status,
+            "{}: {}",
+            case.name,
+            report.stdout
+        );
         assert_eq!(report.get("attempts"), "1", "{}", case.name);
         assert!(!report.get("message").is_empty(), "{}", case.name);
         assert!(
@@ -491,4 +497,46 @@ fn committed_header_is_current() {
         committed == generated,
         "include/avara.h is stale: run `cargo build`, then commit include/avara.h"
     );
+}
+
+#[test]
+fn server_message_fallbacks() {
+    let server = Server::start(Config::default()).unwrap();
+    let url = server.base_url();
+    let long_text = "x".repeat(5000);
+    let cases: [(&str, &str); 5] = [
+        (
+            r#"{"message":"from message","error":"from error"}"#,
+            "from message",
+        ),
+        (r#"{"error":"from error"}"#, "from error"),
+        ("plain text body\n", "plain text body"),
+        ("", "(null)"),
+        (&long_text, ""),
+    ];
+    for (body, expected) in cases {
+        server.reset();
+        server.script(vec![answer(
+            400,
+            body,
+            &[("x-request-id", "req_custom_42")],
+        )]);
+        let args = call_args(
+            &url,
+            &["--max-retries", "0"],
+            "add",
+            DEFAULT_CUSTOMER_ID,
+            DEFAULT_USER_ID,
+        );
+        let report = avara_call(&args, &[]);
+        assert_eq!(report.get("request_id"), "req_custom_42");
+        let message = report.get("server_message");
+        if body.len() > 1024 {
+            // Cut at 1024 bytes, with an ellipsis.
+            assert_eq!(message.len(), 1024 + 3, "{message}");
+            assert!(message.ends_with("..."));
+        } else {
+            assert_eq!(message, expected, "body {body:?}");
+        }
+    }
 }
