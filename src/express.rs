@@ -8,7 +8,7 @@ use crate::error::{Error, ErrorKind};
 use crate::ids::{encode_path_segment, validate_customer_id, validate_user_id};
 use crate::transport::Method;
 
-/// The answer to an add or remove call.
+/// The response to an add or remove call.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct UsersResponse {
     /// Whether the server reports the change as made.
