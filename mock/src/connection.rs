@@ -235,6 +235,10 @@ fn respond_scripted(
 ) -> Next {
     if let Some(delay) = answer.delay {
         faults::pause(delay, &shared.stopping);
+        // A server stopped during the delay must not apply the change.
+        if shared.stopping.load(Ordering::Relaxed) {
+            return Next::Abort;
+        }
     }
 
     if answer.drops_before_response() {
