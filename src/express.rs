@@ -86,7 +86,11 @@ pub(crate) fn decode_users_response(body: &[u8]) -> Result<UsersResponse, Error>
             "invalid response body: the server answered 2xx with an empty body; expected {\"success\": <bool>}",
         ));
     }
-    serde_json::from_slice(body).map_err(|error| {
+    // Decode into a map first, because serde also fills a struct from a
+    // JSON array, field by field, and `[true]` would then pass as success.
+    let decoded = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body)
+        .and_then(|object| UsersResponse::deserialize(serde_json::Value::Object(object)));
+    decoded.map_err(|error| {
         let preview = String::from_utf8_lossy(&body[..body.len().min(120)]).into_owned();
         Error::new(
             ErrorKind::InvalidResponse,
@@ -137,10 +141,12 @@ mod tests {
 
     #[test]
     fn decode_rejects_wrong_shapes() {
-        let bad: [&[u8]; 7] = [
+        let bad: [&[u8]; 9] = [
             b"",
             b"not json",
             b"[]",
+            b"[true]",
+            br#"[true, "added"]"#,
             b"{}",
             br#"{"success":"yes"}"#,
             br#"{"success":true,"message":5}"#,
