@@ -25,6 +25,8 @@ mod express;
 pub mod ffi;
 mod ids;
 pub mod log;
+#[cfg(test)]
+mod property_tests;
 mod retry;
 mod transport;
 
