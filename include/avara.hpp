@@ -1,0 +1,352 @@
+/*
+ * libavara for C++17: RAII handles and exceptions over the C API in
+ * avara.h. Header-only; link with -lavara as for C.
+ *
+ *     avara::Client client(avara::ClientOptions()
+ *                              .api_key("sk_live_...")
+ *                              .timeout(std::chrono::seconds(10)));
+ *     avara::UsersResponse added = client.express_users_add(
+ *         "cus_0123456789abcdef0123456789abcdef",
+ *         "usr_00000000000000000000000000000001");
+ *
+ * Every call that fails throws avara::Error, which carries the AvaraStatus,
+ * the HTTP status, the server's message and the request id. Types are
+ * move-only; a moved-from object has no handle, and calls on it throw
+ * avara::Error with Status::invalid_argument.
+ *
+ * Threads: one Client may be used by several threads at once (its methods
+ * are const). A ClientOptions must not be changed by two threads at once.
+ */
+
+#ifndef AVARA_HPP
+#define AVARA_HPP
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "avara.h"
+
+namespace avara {
+
+/** The C AvaraStatus values, with the same numbers. */
+enum class Status : int {
+    ok = AVARA_STATUS_OK,
+    invalid_argument = AVARA_STATUS_INVALID_ARGUMENT,
+    missing_api_key = AVARA_STATUS_MISSING_API_KEY,
+    connection_failed = AVARA_STATUS_CONNECTION_FAILED,
+    timed_out = AVARA_STATUS_TIMED_OUT,
+    bad_request = AVARA_STATUS_BAD_REQUEST,
+    authentication = AVARA_STATUS_AUTHENTICATION,
+    permission_denied = AVARA_STATUS_PERMISSION_DENIED,
+    not_found = AVARA_STATUS_NOT_FOUND,
+    conflict = AVARA_STATUS_CONFLICT,
+    unprocessable_entity = AVARA_STATUS_UNPROCESSABLE_ENTITY,
+    rate_limited = AVARA_STATUS_RATE_LIMITED,
+    internal_server_error = AVARA_STATUS_INTERNAL_SERVER_ERROR,
+    http_status = AVARA_STATUS_HTTP_STATUS,
+    invalid_response = AVARA_STATUS_INVALID_RESPONSE,
+    internal_error = AVARA_STATUS_INTERNAL_ERROR,
+};
+
+/** The C AvaraLogLevel values, with the same numbers. */
+enum class LogLevel : int {
+    off = AVARA_LOG_LEVEL_OFF,
+    error = AVARA_LOG_LEVEL_ERROR,
+    warn = AVARA_LOG_LEVEL_WARN,
+    info = AVARA_LOG_LEVEL_INFO,
+    debug = AVARA_LOG_LEVEL_DEBUG,
+};
+
+/** Returns the C name of a status, such as "AVARA_STATUS_NOT_FOUND". */
+inline const char *status_name(Status status) noexcept {
+    return avara_status_name(static_cast<int>(status));
+}
+
+/** Returns the version of the loaded libavara, such as "0.1.0". */
+inline std::string version() { return avara_version(); }
+
+namespace detail {
+inline std::optional<std::string> optional_string(const char *text) {
+    if (text == nullptr) {
+        return std::nullopt;
+    }
+    return std::string(text);
+}
+}  // namespace detail
+
+/**
+ * A failed libavara call. what() is libavara's message: what failed, on
+ * which value, and what to do next. It never contains the API key.
+ */
+class Error : public std::runtime_error {
+public:
+    Error(Status status, const std::string &message, std::uint16_t http_status = 0,
+          std::optional<std::string> server_message = std::nullopt,
+          std::optional<std::string> request_id = std::nullopt, std::uint32_t attempts = 0,
+          bool retries_exhausted = false)
+        : std::runtime_error(message),
+          status_(status),
+          http_status_(http_status),
+          server_message_(std::move(server_message)),
+          request_id_(std::move(request_id)),
+          attempts_(attempts),
+          retries_exhausted_(retries_exhausted) {}
+
+    /**
+     * Builds the error for `status`, which a libavara call on this thread
+     * has just returned, from the thread's last-error record. Call it
+     * before any other libavara call on the thread replaces the record.
+     */
+    static Error from_last_error(AvaraStatus status) {
+        return Error(static_cast<Status>(status), avara_last_error_message(),
+                     avara_last_error_http_status(),
+                     detail::optional_string(avara_last_error_server_message()),
+                     detail::optional_string(avara_last_error_request_id()),
+                     avara_last_error_attempts(), avara_last_error_retries_exhausted());
+    }
+
+    /** The libavara status, never Status::ok. */
+    Status status() const noexcept { return status_; }
+    /** The C name of status(), such as "AVARA_STATUS_NOT_FOUND". */
+    const char *status_name() const noexcept { return avara::status_name(status_); }
+    /** The HTTP status of the failed response, or 0 when none arrived. */
+    std::uint16_t http_status() const noexcept { return http_status_; }
+    /** The server's explanation: the JSON body's message, else its error,
+     *  else the body text, cut at 1024 bytes. Empty when there was no body. */
+    const std::optional<std::string> &server_message() const noexcept { return server_message_; }
+    /** The response's x-request-id, to quote to Avara support. */
+    const std::optional<std::string> &request_id() const noexcept { return request_id_; }
+    /** HTTP attempts made: 0 when rejected before any traffic. */
+    std::uint32_t attempts() const noexcept { return attempts_; }
+    /** Whether the failure was retryable but the retries ran out. */
+    bool retries_exhausted() const noexcept { return retries_exhausted_; }
+
+private:
+    Status status_;
+    std::uint16_t http_status_;
+    std::optional<std::string> server_message_;
+    std::optional<std::string> request_id_;
+    std::uint32_t attempts_;
+    bool retries_exhausted_;
+};
+
+namespace detail {
+inline void check(AvaraStatus status) {
+    if (status != AVARA_STATUS_OK) {
+        throw Error::from_last_error(status);
+    }
+}
+
+/** Returns `text` as a C string, throwing Error (Status::invalid_argument)
+ *  when it contains a NUL byte, which would cut the C string short. */
+inline const char *c_string(const std::string &text, const char *name) {
+    if (text.find('\0') != std::string::npos) {
+        throw Error(Status::invalid_argument,
+                    std::string("invalid ") + name + ": the value contains a NUL byte");
+    }
+    return text.c_str();
+}
+
+/** Converts to the milliseconds the C API takes. A negative duration
+ *  becomes 0, which libavara rejects as out of range. */
+inline std::uint64_t to_milliseconds(std::chrono::milliseconds duration) {
+    return duration.count() < 0 ? 0 : static_cast<std::uint64_t>(duration.count());
+}
+}  // namespace detail
+
+/** Sets the most verbose level libavara logs, for the whole process. */
+inline void set_log_level(LogLevel level) {
+    detail::check(avara_set_log_level(static_cast<int>(level)));
+}
+
+/** Returns the most verbose level libavara logs now. */
+inline LogLevel log_level() noexcept { return static_cast<LogLevel>(avara_log_level()); }
+
+/** The body of a successful add or remove. */
+struct UsersResponse {
+    bool success = false;
+    /** The server's message, or empty when it sent none. */
+    std::optional<std::string> message;
+};
+
+/**
+ * Options for a new Client, set by chained calls. Each setter checks its
+ * value at once and throws Error (Status::invalid_argument) for a bad one.
+ * Options left unset fall back to the environment (AVARA_API_KEY,
+ * AVARA_BASE_URL, AVARA_CUSTOM_HEADERS, HTTPS_PROXY, ...) and then to the
+ * defaults documented in avara.h.
+ */
+class ClientOptions {
+public:
+    ClientOptions() { detail::check(avara_client_options_new(&handle_)); }
+    ~ClientOptions() { avara_client_options_free(handle_); }
+
+    ClientOptions(ClientOptions &&other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+    ClientOptions &operator=(ClientOptions &&other) noexcept {
+        if (this != &other) {
+            avara_client_options_free(handle_);
+            handle_ = std::exchange(other.handle_, nullptr);
+        }
+        return *this;
+    }
+    ClientOptions(const ClientOptions &) = delete;
+    ClientOptions &operator=(const ClientOptions &) = delete;
+
+    /** Sets the API key, sent as "Authorization: Bearer <key>". */
+    ClientOptions &api_key(const std::string &key) {
+        detail::check(
+            avara_client_options_set_api_key(handle_, detail::c_string(key, "api_key")));
+        return *this;
+    }
+    /** Sets the base URL, such as "https://api.avarasoftware.com". */
+    ClientOptions &base_url(const std::string &url) {
+        detail::check(
+            avara_client_options_set_base_url(handle_, detail::c_string(url, "base_url")));
+        return *this;
+    }
+    /** Sets the bound on one attempt: 1 ms to 1 hour, default 60 s. */
+    ClientOptions &timeout(std::chrono::milliseconds duration) {
+        detail::check(
+            avara_client_options_set_timeout_ms(handle_, detail::to_milliseconds(duration)));
+        return *this;
+    }
+    /** Sets the bound on connection setup: 1 ms to 10 minutes, default 5 s. */
+    ClientOptions &connect_timeout(std::chrono::milliseconds duration) {
+        detail::check(avara_client_options_set_connect_timeout_ms(
+            handle_, detail::to_milliseconds(duration)));
+        return *this;
+    }
+    /** Sets how many times a failed attempt is retried: 0 to 10, default 2. */
+    ClientOptions &max_retries(std::uint32_t retries) {
+        detail::check(avara_client_options_set_max_retries(handle_, retries));
+        return *this;
+    }
+    /** Adds a header sent with every request. A later one of the same name wins. */
+    ClientOptions &default_header(const std::string &name, const std::string &value) {
+        detail::check(avara_client_options_add_default_header(
+            handle_, detail::c_string(name, "header name"), detail::c_string(value, "header value")));
+        return *this;
+    }
+    /** Sets text appended to the User-Agent, such as "pacs-bridge/2.1". */
+    ClientOptions &user_agent_suffix(const std::string &suffix) {
+        detail::check(avara_client_options_set_user_agent_suffix(
+            handle_, detail::c_string(suffix, "user_agent_suffix")));
+        return *this;
+    }
+    /** Sets an HTTP or HTTPS proxy URL, used instead of the proxy environment variables. */
+    ClientOptions &proxy(const std::string &url) {
+        detail::check(avara_client_options_set_proxy(handle_, detail::c_string(url, "proxy")));
+        return *this;
+    }
+    /** Trusts the CA certificates in this PEM file instead of the platform's. */
+    ClientOptions &ca_bundle_file(const std::string &path) {
+        detail::check(avara_client_options_set_ca_bundle_file(
+            handle_, detail::c_string(path, "ca_bundle_file")));
+        return *this;
+    }
+
+    /** Returns the C handle, still owned by this object. */
+    const AvaraClientOptions *get() const noexcept { return handle_; }
+
+private:
+    AvaraClientOptions *handle_ = nullptr;
+};
+
+/**
+ * A client for the Avara API: settings plus a pool of keep-alive
+ * connections. Thread-safe and move-only. The destructor frees the handle.
+ */
+class Client {
+public:
+    /** Creates a client configured from the environment only. */
+    Client() { detail::check(avara_client_new_with_options(nullptr, &handle_)); }
+
+    /** Creates a client with `options`, which are copied. */
+    explicit Client(const ClientOptions &options) {
+        detail::check(avara_client_new_with_options(options.get(), &handle_));
+    }
+
+    ~Client() { avara_client_free(handle_); }
+
+    Client(Client &&other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+    Client &operator=(Client &&other) noexcept {
+        if (this != &other) {
+            avara_client_free(handle_);
+            handle_ = std::exchange(other.handle_, nullptr);
+        }
+        return *this;
+    }
+    Client(const Client &) = delete;
+    Client &operator=(const Client &) = delete;
+
+    /**
+     * Returns a client that shares this one's connection pool, with the
+     * options set in `options` changed and the rest kept. Setting a proxy
+     * or a CA bundle throws, since those belong to the shared pool. The two
+     * clients are independent and may be destroyed in any order.
+     */
+    Client with_options(const ClientOptions &options) const {
+        AvaraClient *derived = nullptr;
+        detail::check(avara_client_with_options(handle_, options.get(), &derived));
+        return Client(derived);
+    }
+
+    /**
+     * Adds a user to an Express customer: POST
+     * /v1/express/{express_customer_id}/users. IDs are "cus_" and "usr_"
+     * followed by 32 hex digits. Blocks until the call succeeds, fails
+     * (after retries) or times out; throws Error on failure.
+     */
+    UsersResponse express_users_add(const std::string &express_customer_id,
+                                    const std::string &user_id) const {
+        return users_call(avara_express_users_add, express_customer_id, user_id);
+    }
+
+    /**
+     * Removes a user from an Express customer: DELETE
+     * /v1/express/{express_customer_id}/users. The user account stays
+     * active. Otherwise as express_users_add().
+     */
+    UsersResponse express_users_remove(const std::string &express_customer_id,
+                                       const std::string &user_id) const {
+        return users_call(avara_express_users_remove, express_customer_id, user_id);
+    }
+
+    /** Returns the C handle, still owned by this object, or NULL after a move. */
+    const AvaraClient *get() const noexcept { return handle_; }
+
+private:
+    explicit Client(AvaraClient *handle) noexcept : handle_(handle) {}
+
+    using UsersFunction = AvaraStatus (*)(const AvaraClient *, const char *, const char *,
+                                          AvaraUsersResponse **);
+    struct ResponseDeleter {
+        void operator()(AvaraUsersResponse *response) const noexcept {
+            avara_users_response_free(response);
+        }
+    };
+
+    UsersResponse users_call(UsersFunction function, const std::string &express_customer_id,
+                             const std::string &user_id) const {
+        AvaraUsersResponse *raw = nullptr;
+        detail::check(function(handle_, detail::c_string(express_customer_id, "express_customer_id"),
+                               detail::c_string(user_id, "user_id"), &raw));
+        std::unique_ptr<AvaraUsersResponse, ResponseDeleter> response(raw);
+
+        UsersResponse result;
+        result.success = avara_users_response_success(response.get());
+        result.message = detail::optional_string(avara_users_response_message(response.get()));
+        return result;
+    }
+
+    AvaraClient *handle_ = nullptr;
+};
+
+}  // namespace avara
+
+#endif /* AVARA_HPP */
