@@ -27,6 +27,7 @@ mod ids;
 pub mod log;
 #[cfg(test)]
 mod property_tests;
+mod resolver;
 mod retry;
 mod transport;
 

@@ -6,12 +6,14 @@ use std::time::Duration;
 use ureq::config::AutoHeaderValue;
 use ureq::http::Response;
 use ureq::tls::{RootCerts, TlsConfig};
+use ureq::unversioned::transport::DefaultConnector;
 use ureq::{Agent, Body, Proxy};
 
 use crate::config::{
     redact_url_credentials, ClientOptions, EnvLookup, Settings, MAX_RESPONSE_BODY_BYTES,
 };
 use crate::error::{Error, ErrorKind};
+use crate::resolver::LiteralIpResolver;
 use crate::retry::RetryHints;
 
 /// Idle keep-alive connections kept per host. Enough for a handful of
@@ -95,9 +97,12 @@ impl Transport {
             .tls_config(tls)
             .proxy(proxy)
             .build();
-        Ok(Transport {
-            agent: Agent::new_with_config(config),
-        })
+        let agent = Agent::with_parts(
+            config,
+            DefaultConnector::default(),
+            LiteralIpResolver::default(),
+        );
+        Ok(Transport { agent })
     }
 
     /// Sends one request and reads the whole response. Errors carry the
