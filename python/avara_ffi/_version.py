@@ -1,0 +1,3 @@
+"""The version of this package, kept equal to libavara's."""
+
+__version__ = "0.1.0"
