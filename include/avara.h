@@ -450,7 +450,8 @@ void avara_client_options_free(AvaraClientOptions *options);
 /**
  * Sets the API key, sent as `Authorization: Bearer <key>`. Overrides
  * `AVARA_API_KEY`. The string is copied. Fails on NULL, on the empty
- * string, and on spaces, control or non-ASCII characters.
+ * string, on spaces, control or non-ASCII characters, and on keys longer
+ * than 4096 bytes.
  *
  * # Safety
  * `options` is a live options handle used by no other thread; `api_key`
@@ -508,10 +509,11 @@ AvaraStatus avara_client_options_set_max_retries(AvaraClientOptions *options,
  * Adds a header sent with every request, after those from
  * `AVARA_CUSTOM_HEADERS`; a header of the same name (compared without
  * case) is replaced. The name must be an HTTP token and the value visible
- * ASCII, spaces and tabs; CR and LF are rejected. Headers the library
- * sets itself (Authorization, Content-Type, Accept, User-Agent, Host,
- * Content-Length, Transfer-Encoding, Connection, x-stainless-retry-count)
- * cannot be replaced. Both strings are copied.
+ * ASCII, spaces and tabs; CR and LF are rejected. Each is at most 4096
+ * bytes long. Headers the library sets itself (Authorization,
+ * Content-Type, Accept, User-Agent, Host, Content-Length,
+ * Transfer-Encoding, Connection, x-stainless-retry-count) cannot be
+ * replaced. Both strings are copied.
  *
  * # Safety
  * `options` is a live options handle used by no other thread; `name` and
@@ -524,7 +526,8 @@ AvaraStatus avara_client_options_add_default_header(AvaraClientOptions *options,
 /**
  * Sets text appended to the User-Agent so the application can identify
  * itself, such as `"pacs-bridge/2.1"`. The User-Agent becomes
- * `"libavara/<version> <suffix>"`. The string is copied.
+ * `"libavara/<version> <suffix>"`. The suffix is visible ASCII, spaces
+ * and tabs, at most 4096 bytes. The string is copied.
  *
  * # Safety
  * `options` is a live options handle used by no other thread; `suffix`

@@ -34,6 +34,10 @@ pub(crate) const MAX_RETRIES_LIMIT: u32 = 10;
 pub(crate) const MAX_RESPONSE_BODY_BYTES: u64 = 1 << 20;
 /// Most bytes of a server's error text kept in [`Error::server_message`].
 pub(crate) const MAX_SERVER_MESSAGE_BYTES: usize = 1024;
+/// Longest API key, header name or header value accepted, User-Agent
+/// suffix included. An Avara key is about 40 bytes, so a longer value is a
+/// mistake such as a wrong buffer, and the server would reject it anyway.
+pub(crate) const MAX_HEADER_FIELD_BYTES: usize = 4096;
 
 /// Headers the library sets itself, which default headers may not replace.
 const RESERVED_HEADERS: &[&str] = &[
@@ -316,6 +320,15 @@ fn validate_api_key(name: &str, key: &str) -> Result<(), Error> {
             "the key is empty; pass your Avara API key (it starts with sk_)",
         ));
     }
+    if key.len() > MAX_HEADER_FIELD_BYTES {
+        return Err(Error::invalid_argument(
+            name,
+            format!(
+                "the key is {} bytes long, over the limit of {MAX_HEADER_FIELD_BYTES} bytes; pass only the API key",
+                key.len()
+            ),
+        ));
+    }
     if let Some(offset) = key.bytes().position(|b| !b.is_ascii_graphic()) {
         return Err(Error::invalid_argument(
             name,
@@ -451,7 +464,7 @@ fn load_ca_bundle(path: &str) -> Result<CaBundle, Error> {
 
 fn validate_header(what: &str, name: &str, value: &str) -> Result<(), Error> {
     let is_token_byte = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
-    if name.is_empty() || !name.bytes().all(is_token_byte) {
+    if name.is_empty() || name.len() > MAX_HEADER_FIELD_BYTES || !name.bytes().all(is_token_byte) {
         return Err(Error::invalid_argument(
             what,
             format!(
@@ -472,6 +485,15 @@ fn validate_header(what: &str, name: &str, value: &str) -> Result<(), Error> {
 }
 
 fn validate_header_value(what: &str, value: &str) -> Result<(), Error> {
+    if value.len() > MAX_HEADER_FIELD_BYTES {
+        return Err(Error::invalid_argument(
+            what,
+            format!(
+                "the value is {} bytes long, over the limit of {MAX_HEADER_FIELD_BYTES} bytes",
+                value.len()
+            ),
+        ));
+    }
     if value
         .bytes()
         .any(|b| !(b.is_ascii_graphic() || b == b' ' || b == b'\t'))
@@ -669,6 +691,25 @@ mod tests {
         }
         assert!(options.set_user_agent_suffix("app\n").is_err());
         assert!(options.set_user_agent_suffix("  ").is_err());
+    }
+
+    #[test]
+    fn overlong_header_fields_rejected() {
+        let long = "a".repeat(MAX_HEADER_FIELD_BYTES + 1);
+        let mut options = ClientOptions::new();
+        let error = options.set_api_key(&long).unwrap_err();
+        assert!(
+            error.message().contains("over the limit"),
+            "{}",
+            error.message()
+        );
+        assert!(!error.message().contains(&long[..64]), "key echoed");
+        assert!(options.add_default_header(&long, "v").is_err());
+        assert!(options.add_default_header("X-A", &long).is_err());
+        assert!(options.set_user_agent_suffix(&long).is_err());
+        let longest = &long[..MAX_HEADER_FIELD_BYTES];
+        assert!(options.set_api_key(longest).is_ok());
+        assert!(options.add_default_header("X-A", longest).is_ok());
     }
 
     #[test]
