@@ -39,6 +39,21 @@ static void expect_invalid(const char *label, AvaraStatus status, const char *pa
     }
 }
 
+/* Returns a 1 MiB string that starts with `prefix`, padded with 'a'. */
+static char *huge_string(const char *prefix) {
+    size_t length = (size_t)1 << 20;
+    size_t prefix_length = strlen(prefix);
+    char *text = malloc(length + 1);
+    if (text == NULL) {
+        fprintf(stderr, "out of memory\n");
+        exit(1);
+    }
+    memset(text, 'a', length);
+    memcpy(text, prefix, prefix_length);
+    text[length] = '\0';
+    return text;
+}
+
 static void expect_true(const char *label, int condition) {
     if (condition) {
         passed++;
@@ -86,6 +101,32 @@ int main(int argc, char **argv) {
         "cus_0123456789abcdef0123456789abc..d",  /* dot dot */
         "..",
         "cus_0123456789abcdef0123456789abcd\xc3\xa9", /* UTF-8 but not hex */
+        "cus_0123456789abcdef0123456789abcdef ", /* trailing space */
+        "cus_0123456789abcdef\t123456789abcdef",  /* tab */
+        "cus_0123456789abcdef0123456789ab\xc2\xa0", /* no-break space */
+        "cus_/../0123456789abcdef0123456789ab",  /* slashes and dot dot, right length */
+        "cus_0123456789abcdef0123456789a%2e%2e", /* encoded dot dot */
+        "CUS_0123456789abcdef0123456789abcdef",  /* prefix in upper case */
+        "cus_",                                  /* prefix only */
+    };
+    /* Base URLs that every setter of a base URL must reject. */
+    const char *bad_base_urls[] = {
+        "",
+        "ftp://127.0.0.1/",
+        "file:///etc/passwd",
+        "ws://127.0.0.1/",
+        "127.0.0.1:80",
+        "//127.0.0.1/",
+        "http://u:p@127.0.0.1/",
+        "http://user@127.0.0.1/",
+        "https://:secret@127.0.0.1/",
+        "http://127.0.0.1/?a=b",
+        "http://127.0.0.1?a=b",
+        "http://127.0.0.1/#top",
+        "http://127.0.0.1 /",
+        "http://127.0.0.1/\r\nX-Injected: 1",
+        "http:///path",
+        "http://\xfe/",
     };
 
     if (argc != 3) {
@@ -184,9 +225,113 @@ int main(int argc, char **argv) {
     expect_invalid("new_with_options NULL out", avara_client_new_with_options(options, NULL), "out_client");
     expect_invalid("with_options NULL parent", avara_client_with_options(NULL, options, &derived), "client");
     expect_invalid("with_options NULL options", avara_client_with_options(client, NULL, &derived), "options");
+    expect_invalid("with_options NULL out", avara_client_with_options(client, options, NULL), "out_client");
     avara_client_options_set_proxy(options, "http://127.0.0.1:3128");
     expect_invalid("with_options proxy", avara_client_with_options(client, options, &derived), "options");
     expect_true("with_options failure clears out", derived == NULL);
+
+    /* Every setter with a NULL options handle. */
+    expect_invalid("set_base_url NULL options", avara_client_options_set_base_url(NULL, base_url), "options");
+    expect_invalid("set_timeout_ms NULL options", avara_client_options_set_timeout_ms(NULL, 1000), "options");
+    expect_invalid("set_connect_timeout_ms NULL options", avara_client_options_set_connect_timeout_ms(NULL, 1000), "options");
+    expect_invalid("set_max_retries NULL options", avara_client_options_set_max_retries(NULL, 1), "options");
+    expect_invalid("header NULL options", avara_client_options_add_default_header(NULL, "X-A", "v"), "options");
+    expect_invalid("user agent NULL options", avara_client_options_set_user_agent_suffix(NULL, "app/1"), "options");
+    expect_invalid("proxy NULL options", avara_client_options_set_proxy(NULL, "http://127.0.0.1:3128"), "options");
+    expect_invalid("ca file NULL options", avara_client_options_set_ca_bundle_file(NULL, "/etc/hosts"), "options");
+
+    /* NULL, empty and non-UTF-8 text for every string setter. An empty
+     * header value is valid HTTP, so it is the one empty string accepted. */
+    expect_invalid("set_api_key empty", avara_client_options_set_api_key(options, ""), "api_key");
+    expect_invalid("set_api_key non-UTF-8", avara_client_options_set_api_key(options, "sk_\xc3("), "api_key");
+    expect_invalid("set_api_key space", avara_client_options_set_api_key(options, "sk_live x"), "api_key");
+    expect_invalid("header empty name", avara_client_options_add_default_header(options, "", "v"), "name");
+    expect_invalid("header non-UTF-8 name", avara_client_options_add_default_header(options, "X-\xff", "v"), "name");
+    expect_invalid("header non-UTF-8 value", avara_client_options_add_default_header(options, "X-A", "\xe2\x82"), "value");
+    expect_invalid("header LF value", avara_client_options_add_default_header(options, "X-A", "a\nb"), "default header");
+    expect_invalid("header colon in name", avara_client_options_add_default_header(options, "X-A: b", "v"), "default header");
+    expect_invalid("user agent NULL", avara_client_options_set_user_agent_suffix(options, NULL), "user_agent_suffix");
+    expect_invalid("user agent empty", avara_client_options_set_user_agent_suffix(options, ""), "user_agent_suffix");
+    expect_invalid("user agent non-UTF-8", avara_client_options_set_user_agent_suffix(options, "app/\xff"), "user_agent_suffix");
+    expect_invalid("proxy NULL", avara_client_options_set_proxy(options, NULL), "proxy");
+    expect_invalid("proxy empty", avara_client_options_set_proxy(options, ""), "proxy");
+    expect_invalid("proxy non-UTF-8", avara_client_options_set_proxy(options, "http://\xfe:3128"), "proxy");
+    expect_invalid("proxy without scheme", avara_client_options_set_proxy(options, "127.0.0.1:3128"), "proxy");
+    expect_invalid("ca file NULL", avara_client_options_set_ca_bundle_file(options, NULL), "ca_bundle_file");
+    expect_invalid("ca file empty", avara_client_options_set_ca_bundle_file(options, ""), "ca_bundle_file");
+    expect_invalid("ca file non-UTF-8", avara_client_options_set_ca_bundle_file(options, "/tmp/\xff.pem"), "ca_bundle_file");
+    expect_invalid("ca file not PEM", avara_client_options_set_ca_bundle_file(options, "/dev/null"), "ca_bundle_file");
+
+    /* The same base URLs through both entry points that take one. */
+    for (i = 0; i < sizeof bad_base_urls / sizeof bad_base_urls[0]; i++) {
+        char label[96];
+        AvaraClient *rejected = (AvaraClient *)&passed;
+        snprintf(label, sizeof label, "set_base_url bad URL %u", (unsigned)i);
+        expect_invalid(label, avara_client_options_set_base_url(options, bad_base_urls[i]), "base_url");
+        snprintf(label, sizeof label, "client_new bad URL %u", (unsigned)i);
+        expect_invalid(label, avara_client_new(key, bad_base_urls[i], &rejected), "base_url");
+        snprintf(label, sizeof label, "client_new bad URL %u clears out_client", (unsigned)i);
+        expect_true(label, rejected == NULL);
+    }
+    avara_client_options_set_base_url(options, "https://:secret@127.0.0.1/");
+    expect_true("URL password never echoed", strstr(avara_last_error_message(), "secret") == NULL);
+
+    /* 1 MiB strings made of characters each parameter accepts, so only the
+     * length is wrong. Each must be rejected, and the message stays short. */
+    {
+        struct {
+            const char *label;
+            const char *prefix;
+            const char *parameter;
+        } huge_cases[] = {
+            {"api key", "sk_live_", "api_key"},
+            {"base URL", "http://127.0.0.1/", "base_url"},
+            {"header name", "X-", "default header"},
+            {"header value", "v", "default header"},
+            {"user agent", "app/", "user_agent_suffix"},
+            {"proxy", "http://127.0.0.1:3128/", "proxy"},
+            {"ca file", "/tmp/", "ca_bundle_file"},
+        };
+        for (i = 0; i < sizeof huge_cases / sizeof huge_cases[0]; i++) {
+            char *value = huge_string(huge_cases[i].prefix);
+            const char *parameter = huge_cases[i].parameter;
+            char label[96];
+            AvaraStatus status;
+            AvaraClient *rejected = (AvaraClient *)&passed;
+
+            if (strcmp(parameter, "api_key") == 0) {
+                status = avara_client_options_set_api_key(options, value);
+            } else if (strcmp(parameter, "base_url") == 0) {
+                status = avara_client_options_set_base_url(options, value);
+            } else if (strcmp(huge_cases[i].label, "header name") == 0) {
+                status = avara_client_options_add_default_header(options, value, "v");
+            } else if (strcmp(huge_cases[i].label, "header value") == 0) {
+                status = avara_client_options_add_default_header(options, "X-A", value);
+            } else if (strcmp(parameter, "user_agent_suffix") == 0) {
+                status = avara_client_options_set_user_agent_suffix(options, value);
+            } else if (strcmp(parameter, "proxy") == 0) {
+                status = avara_client_options_set_proxy(options, value);
+            } else {
+                status = avara_client_options_set_ca_bundle_file(options, value);
+            }
+            snprintf(label, sizeof label, "1 MiB %s", huge_cases[i].label);
+            expect_invalid(label, status, parameter);
+            snprintf(label, sizeof label, "1 MiB %s cut in message", huge_cases[i].label);
+            expect_true(label, strlen(avara_last_error_message()) < 1024);
+
+            /* avara_client_new() takes the key and the base URL directly. */
+            if (strcmp(parameter, "api_key") == 0) {
+                snprintf(label, sizeof label, "client_new 1 MiB %s", huge_cases[i].label);
+                expect_invalid(label, avara_client_new(value, base_url, &rejected), parameter);
+                expect_true("client_new 1 MiB key clears out_client", rejected == NULL);
+            } else if (strcmp(parameter, "base_url") == 0) {
+                snprintf(label, sizeof label, "client_new 1 MiB %s", huge_cases[i].label);
+                expect_invalid(label, avara_client_new(key, value, &rejected), parameter);
+                expect_true("client_new 1 MiB URL clears out_client", rejected == NULL);
+            }
+            free(value);
+        }
+    }
 
     /* Accessors and free functions with NULL. */
     expect_true("response_success NULL", !avara_users_response_success(NULL));
@@ -197,6 +342,7 @@ int main(int argc, char **argv) {
     expect_true("status_name unknown", strcmp(avara_status_name(-7), "AVARA_STATUS_UNKNOWN") == 0);
     expect_true("status_name known", strcmp(avara_status_name(AVARA_STATUS_NOT_FOUND), "AVARA_STATUS_NOT_FOUND") == 0);
     expect_invalid("log level 9", avara_set_log_level(9), "level");
+    expect_invalid("log level -1", avara_set_log_level(-1), "level");
     expect_true("version", strlen(avara_version()) > 0);
 
     free(huge);
