@@ -33,7 +33,7 @@ impl Client {
         env: EnvLookup<'_>,
     ) -> Result<Client, Error> {
         let settings = options.resolve(env)?;
-        let transport = Transport::new(options, &settings.base_url, env)?;
+        let transport = Transport::new(options, &settings, env)?;
         log_at!(
             Level::Debug,
             "created client for {} (timeout {} ms, connect timeout {} ms, max retries {})",

@@ -1,10 +1,12 @@
 //! One HTTP attempt over a shared ureq agent: building the request, reading
 //! a bounded body, and turning ureq's errors into ours.
 
+use std::fmt;
 use std::time::Duration;
 
 use ureq::config::AutoHeaderValue;
-use ureq::http::Response;
+use ureq::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use ureq::http::{HeaderName, HeaderValue, Response};
 use ureq::tls::{RootCerts, TlsConfig};
 use ureq::unversioned::transport::DefaultConnector;
 use ureq::{Agent, Body, Proxy};
@@ -20,6 +22,9 @@ use crate::retry::RetryHints;
 /// threads sharing one client without reconnecting; beyond that, a
 /// connection is closed after use instead of pooled.
 const MAX_IDLE_CONNECTIONS_PER_HOST: usize = 16;
+
+const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
+const RETRY_COUNT: HeaderName = HeaderName::from_static("x-stainless-retry-count");
 
 /// The HTTP methods the API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,15 +57,19 @@ pub(crate) struct RawResponse {
 #[derive(Debug)]
 pub(crate) struct Transport {
     agent: Agent,
+    /// The request and connect timeouts set on the agent.
+    timeouts: (Duration, Duration),
 }
 
 impl Transport {
-    /// Builds the agent. `base_url` picks which proxy variable applies.
+    /// Builds the agent with the timeouts of `settings`. Its base URL picks
+    /// which proxy variable applies.
     pub(crate) fn new(
         options: &ClientOptions,
-        base_url: &str,
+        settings: &Settings,
         env: EnvLookup<'_>,
     ) -> Result<Transport, Error> {
+        let base_url = settings.base_url.as_str();
         let root_certs = match options.ca_bundle() {
             Some(bundle) => RootCerts::Specific(bundle.certificates.clone()),
             None => RootCerts::PlatformVerifier,
@@ -92,6 +101,8 @@ impl Transport {
             .user_agent(AutoHeaderValue::None)
             .accept(AutoHeaderValue::None)
             .no_delay(true)
+            .timeout_global(Some(settings.timeout))
+            .timeout_connect(Some(settings.connect_timeout))
             .max_idle_connections(4 * MAX_IDLE_CONNECTIONS_PER_HOST)
             .max_idle_connections_per_host(MAX_IDLE_CONNECTIONS_PER_HOST)
             .tls_config(tls)
@@ -102,7 +113,10 @@ impl Transport {
             DefaultConnector::default(),
             LiteralIpResolver::default(),
         );
-        Ok(Transport { agent })
+        Ok(Transport {
+            agent,
+            timeouts: (settings.timeout, settings.connect_timeout),
+        })
     }
 
     /// Sends one request and reads the whole response. Errors carry the
@@ -115,21 +129,29 @@ impl Transport {
         body: &[u8],
         retry_count: u32,
     ) -> Result<RawResponse, Error> {
-        let request = match method {
+        let mut request = match method {
             Method::Post => self.agent.post(url),
             // A DELETE with a body: ureq drops it unless forced.
             Method::Delete => self.agent.delete(url).force_send_body(),
         };
+        // The agent already has the timeouts of the client it was built
+        // for. Only a derived client with other timeouts needs a
+        // request-level copy of the agent's configuration.
+        if (settings.timeout, settings.connect_timeout) != self.timeouts {
+            request = request
+                .config()
+                .timeout_global(Some(settings.timeout))
+                .timeout_connect(Some(settings.connect_timeout))
+                .build();
+        }
+        // Names and fixed values are constants, so only the key, the
+        // User-Agent and custom headers are parsed and copied per request.
         let mut request = request
-            .config()
-            .timeout_global(Some(settings.timeout))
-            .timeout_connect(Some(settings.connect_timeout))
-            .build()
-            .header("authorization", settings.authorization.as_str())
-            .header("content-type", "application/json")
-            .header("accept", "application/json")
-            .header("user-agent", settings.user_agent.as_str())
-            .header("x-stainless-retry-count", retry_count_text(retry_count));
+            .header(AUTHORIZATION, settings.authorization.as_str())
+            .header(CONTENT_TYPE, APPLICATION_JSON)
+            .header(ACCEPT, APPLICATION_JSON)
+            .header(USER_AGENT, settings.user_agent.as_str())
+            .header(RETRY_COUNT, retry_count_value(retry_count));
         for (name, value) in &settings.headers {
             request = request.header(name.as_str(), value.as_str());
         }
@@ -144,6 +166,10 @@ impl Transport {
 fn retry_count_text(retry_count: u32) -> &'static str {
     const SMALL: [&str; 11] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"];
     SMALL.get(retry_count as usize).copied().unwrap_or("10")
+}
+
+fn retry_count_value(retry_count: u32) -> HeaderValue {
+    HeaderValue::from_static(retry_count_text(retry_count))
 }
 
 fn read_response(mut response: Response<Body>, settings: &Settings) -> Result<RawResponse, Error> {
@@ -279,9 +305,19 @@ fn no_proxy_matches(list: &str, host: &str) -> bool {
     })
 }
 
-/// Formats a duration for logs as milliseconds with one decimal.
-pub(crate) fn millis(duration: Duration) -> String {
-    format!("{:.1}", duration.as_secs_f64() * 1000.0)
+/// Wraps a duration that logs show as milliseconds with one decimal. The
+/// text is only built when a message is written, not on every call.
+pub(crate) fn millis(duration: Duration) -> Millis {
+    Millis(duration)
+}
+
+/// A duration displayed as milliseconds with one decimal, such as `12.5`.
+pub(crate) struct Millis(Duration);
+
+impl fmt::Display for Millis {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "{:.1}", self.0.as_secs_f64() * 1000.0)
+    }
 }
 
 #[cfg(test)]
@@ -342,5 +378,7 @@ mod tests {
         assert_eq!(host_without_port("[::1]:80"), "::1");
         assert_eq!(retry_count_text(0), "0");
         assert_eq!(retry_count_text(7), "7");
+        assert_eq!(retry_count_text(12), "10");
+        assert_eq!(millis(Duration::from_micros(12_345)).to_string(), "12.3");
     }
 }
