@@ -194,7 +194,16 @@ fn read_response(mut response: Response<Body>, settings: &Settings) -> Result<Ra
         .with_config()
         .limit(MAX_RESPONSE_BODY_BYTES)
         .read_to_vec()
-        .map_err(|error| map_ureq_error(error, settings))?;
+        .map_err(|error| {
+            let error = map_ureq_error(error, settings);
+            // An oversized body still came with a status line, so the
+            // caller sees which response it was. A cut body did not arrive.
+            if error.kind() == ErrorKind::InvalidResponse {
+                error.with_response(status, request_id.clone())
+            } else {
+                error
+            }
+        })?;
     Ok(RawResponse {
         status,
         body,
