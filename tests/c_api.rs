@@ -251,6 +251,34 @@ fn each_error_category_reported() {
             http_status: "200",
             ..base.clone()
         },
+        ErrorCase {
+            name: "200 empty body",
+            script: Some(answer(200, "", &[])),
+            status: "AVARA_STATUS_INVALID_RESPONSE",
+            http_status: "200",
+            ..base.clone()
+        },
+        ErrorCase {
+            name: "200 success not boolean",
+            script: Some(answer(200, r#"{"success":"true"}"#, &[])),
+            status: "AVARA_STATUS_INVALID_RESPONSE",
+            http_status: "200",
+            ..base.clone()
+        },
+        ErrorCase {
+            name: "200 array body",
+            script: Some(answer(200, r#"[true,"added"]"#, &[])),
+            status: "AVARA_STATUS_INVALID_RESPONSE",
+            http_status: "200",
+            ..base.clone()
+        },
+        ErrorCase {
+            name: "200 truncated JSON",
+            script: Some(answer(200, r#"{"success":tr"#, &[])),
+            status: "AVARA_STATUS_INVALID_RESPONSE",
+            http_status: "200",
+            ..base.clone()
+        },
     ];
 
     for case in cases {

@@ -12,6 +12,9 @@
  *   --repeat N                (make the call N times on one client)
  *   --log-level N             (0-4; log lines are printed as "log: ...")
  *
+ * After the calls it prints "peak_rss_kib: N", the peak resident memory of
+ * the process (VmHWM on Linux), so tests can bound what a response costs.
+ *
  * Exit status: 0 when the last call returned a status (whatever it was),
  * 2 for a usage error, 3 when setting an option or creating the client
  * failed (its status is printed first).
@@ -38,6 +41,24 @@ static void print_status(const char *prefix, AvaraStatus status) {
     printf("%sserver_message: %s\n", prefix, server_message != NULL ? server_message : "(null)");
     printf("%srequest_id: %s\n", prefix, request_id != NULL ? request_id : "(null)");
     printf("%smessage: %s\n", prefix, avara_last_error_message());
+}
+
+/* Prints the peak resident set size from VmHWM in /proc/self/status.
+ * getrusage() does not work here, because Linux carries ru_maxrss over
+ * from the process that called exec, which is the much larger test binary. */
+static void print_peak_rss(void) {
+    char line[256];
+    FILE *status = fopen("/proc/self/status", "r");
+    if (status == NULL) {
+        return;
+    }
+    while (fgets(line, sizeof line, status) != NULL) {
+        unsigned long kib;
+        if (sscanf(line, "VmHWM: %lu kB", &kib) == 1) {
+            printf("peak_rss_kib: %lu\n", kib);
+        }
+    }
+    fclose(status);
 }
 
 static int option_failed(const char *option, AvaraStatus status) {
@@ -148,6 +169,7 @@ int main(int argc, char **argv) {
     }
 
     print_status("", status);
+    print_peak_rss();
     if (response != NULL) {
         const char *message = avara_users_response_message(response);
         printf("success: %s\n", avara_users_response_success(response) ? "true" : "false");
