@@ -5,7 +5,23 @@ CC ?= cc
 PYTHON ?= python3
 TARGET_DIR ?= $(CURDIR)/target
 
-.PHONY: all build release header demo test test-rust test-python lint clean
+# Installation directories (GNU conventions); DESTDIR stages a package.
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+CMAKEDIR ?= $(LIBDIR)/cmake/Avara
+# avara_ffi is pure Python, so it goes under share/; add this directory to
+# PYTHONPATH, or set PYTHONDIR to a site-packages directory instead.
+PYTHONDIR ?= $(PREFIX)/share/avara/python
+DESTDIR ?=
+VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' Cargo.toml | head -n 1)
+# System libraries that libavara.a needs, from
+# `cargo rustc -p avara --release --crate-type staticlib -- --print native-static-libs`
+# with Rust 1.95 on x86_64 Linux; tests/install/run.sh links with them.
+NATIVE_STATIC_LIBS ?= -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+
+.PHONY: all build release header demo test test-rust test-python test-install install uninstall lint clean
 
 all: build
 
@@ -16,6 +32,9 @@ build:
 ## release: optimised build of libavara and the stand-in server
 release:
 	$(CARGO) build --release --workspace
+	@# Release builds carry the soname libavara.so.0, which programs linked
+	@# against target/release then look for at run time.
+	ln -sf libavara.so $(TARGET_DIR)/release/libavara.so.0
 
 ## header: regenerate include/avara.h (any cargo build does this too)
 header:
@@ -25,14 +44,34 @@ header:
 demo: release
 	TARGET_DIR=$(TARGET_DIR) CC=$(CC) sh examples/run-demo.sh
 
-## test: every test: Rust unit tests, C/C++ programs against the stand-in, Python
-test: test-rust test-python
+## test: every test: Rust unit tests, C/C++ programs against the stand-in, Python,
+## and an install into a temporary prefix with consumers built from there
+test: test-rust test-python test-install
 
 test-rust:
 	$(CARGO) test --workspace --no-fail-fast
 
 test-python: build
 	TARGET_DIR=$(TARGET_DIR) PYTHON=$(PYTHON) sh tests/python/run.sh
+
+## test-install: make install into a temporary prefix, then build C (pkg-config,
+## shared and static), CMake and Python consumers outside the tree and run them
+test-install: release
+	TARGET_DIR=$(TARGET_DIR) CC=$(CC) PYTHON=$(PYTHON) sh tests/install/run.sh
+
+## install: install libavara (.so with soname libavara.so.0, .a), avara.h,
+## avara.hpp, avara.pc, the CMake package and avara_ffi under PREFIX
+install: release
+	BUILD_DIR=$(TARGET_DIR)/release VERSION=$(VERSION) PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) \
+	INCLUDEDIR=$(INCLUDEDIR) PKGCONFIGDIR=$(PKGCONFIGDIR) CMAKEDIR=$(CMAKEDIR) \
+	PYTHONDIR=$(PYTHONDIR) DESTDIR=$(DESTDIR) NATIVE_STATIC_LIBS="$(NATIVE_STATIC_LIBS)" \
+	sh packaging/install.sh
+
+## uninstall: remove what install wrote, with the same PREFIX and DESTDIR
+uninstall:
+	VERSION=$(VERSION) PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) \
+	PKGCONFIGDIR=$(PKGCONFIGDIR) CMAKEDIR=$(CMAKEDIR) PYTHONDIR=$(PYTHONDIR) \
+	DESTDIR=$(DESTDIR) sh packaging/install.sh --uninstall
 
 ## lint: formatting and clippy, as CI runs them
 lint:

@@ -23,4 +23,25 @@ fn main() {
 
     bindings.write_to_file(out_dir.join("avara.h"));
     bindings.write_to_file(crate_dir.join("include").join("avara.h"));
+
+    set_soname();
+}
+
+/// Gives release builds of the shared library the soname `libavara.so.0`,
+/// which programs record as their dependency and `make install` provides.
+///
+/// Debug builds get none, because the tests link the `libavara.so` in
+/// `target/debug/deps` and no `libavara.so.0` exists next to it. For the
+/// same reason `make release` adds a `libavara.so.0` symlink to
+/// `target/release`.
+fn set_soname() {
+    let profile = std::env::var("PROFILE").unwrap_or_default();
+    let target_os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let elf_with_gnu_flags = matches!(
+        target_os.as_str(),
+        "linux" | "android" | "freebsd" | "netbsd" | "openbsd" | "dragonfly"
+    );
+    if profile == "release" && elf_with_gnu_flags {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libavara.so.0");
+    }
 }
