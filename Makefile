@@ -21,7 +21,7 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' Cargo.toml | head -n 1)
 # with Rust 1.95 on x86_64 Linux; tests/install/run.sh links with them.
 NATIVE_STATIC_LIBS ?= -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 
-.PHONY: all build release header demo test test-rust test-python test-install install uninstall lint clean
+.PHONY: all build release header demo test test-rust test-python test-install install uninstall lint bench bench-smoke clean
 
 all: build
 
@@ -77,6 +77,17 @@ uninstall:
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## bench: libavara against libcurl, avara_ffi, the official Python SDK and
+## wrk, on nginx at 127.0.0.1; writes BENCHMARKS.md (a few minutes; installs
+## nginx, wrk, strace and libcurl4-openssl-dev with apt-get when missing)
+bench:
+	TARGET_DIR=$(TARGET_DIR) CARGO=$(CARGO) CC=$(CC) PYTHON=$(PYTHON) sh bench/run.sh
+
+## bench-smoke: the same benchmark with tiny counts, to check that it runs;
+## the report goes to target/bench/BENCHMARKS.smoke.md
+bench-smoke:
+	TARGET_DIR=$(TARGET_DIR) CARGO=$(CARGO) CC=$(CC) PYTHON=$(PYTHON) sh bench/run.sh --smoke
 
 clean:
 	$(CARGO) clean
