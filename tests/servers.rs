@@ -8,7 +8,7 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::io::AsRawFd;
 use std::thread::JoinHandle;
@@ -40,33 +40,6 @@ fn padded_success_body(length: usize) -> String {
     format!("{json}{}", " ".repeat(length - json.len()))
 }
 
-/// Reads one request (head and Content-Length body) from `stream`.
-fn read_request(stream: &mut TcpStream) -> Vec<u8> {
-    let mut request = Vec::new();
-    let mut buffer = [0u8; 4096];
-    loop {
-        let read = stream.read(&mut buffer).unwrap_or(0);
-        if read == 0 {
-            return request;
-        }
-        request.extend_from_slice(&buffer[..read]);
-        let text = String::from_utf8_lossy(&request);
-        if let Some(head_end) = text.find("\r\n\r\n") {
-            let content_length = text[..head_end]
-                .lines()
-                .find_map(|line| {
-                    let (name, value) = line.split_once(':')?;
-                    name.eq_ignore_ascii_case("content-length")
-                        .then(|| value.trim().parse::<usize>().ok())?
-                })
-                .unwrap_or(0);
-            if request.len() >= head_end + 4 + content_length {
-                return request;
-            }
-        }
-    }
-}
-
 /// Makes the next close of `stream` send a TCP reset (SO_LINGER on, 0 s).
 fn arm_reset(stream: &TcpStream) {
     let linger = libc::linger {
@@ -95,7 +68,7 @@ fn reset_mid_body_server() -> (String, JoinHandle<()>) {
     let url = format!("http://{}", listener.local_addr().unwrap());
     let handle = std::thread::spawn(move || {
         let (mut stream, _) = listener.accept().unwrap();
-        read_request(&mut stream);
+        read_http_request(&mut stream).unwrap();
         let head =
             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n";
         stream.write_all(head.as_bytes()).unwrap();

@@ -2,7 +2,10 @@
 //! programs against the real header and library, and running them.
 #![allow(dead_code, unused_imports)]
 
+pub mod tls;
+
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Mutex, OnceLock};
@@ -291,5 +294,32 @@ impl ConnectProxy {
     /// The `host:port` of every CONNECT request so far.
     pub fn targets(&self) -> Vec<String> {
         self.targets.lock().unwrap().clone()
+    }
+}
+
+/// Reads one HTTP/1.1 request, head and `Content-Length` body, from
+/// `stream`. Returns what arrived before the peer closed, possibly nothing.
+pub fn read_http_request(stream: &mut impl Read) -> std::io::Result<Vec<u8>> {
+    let mut request = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        let read = stream.read(&mut buffer)?;
+        if read == 0 {
+            return Ok(request);
+        }
+        request.extend_from_slice(&buffer[..read]);
+        let Some(head_end) = request.windows(4).position(|window| window == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&request[..head_end]);
+        let content_length = head
+            .lines()
+            .filter_map(|line| line.split_once(':'))
+            .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, value)| value.trim().parse::<usize>().ok())
+            .unwrap_or(0);
+        if request.len() >= head_end + 4 + content_length {
+            return Ok(request);
+        }
     }
 }
