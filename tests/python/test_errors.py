@@ -160,7 +160,8 @@ def test_invalid_success_body_raises_validation_error(client, mock, avara_ffi):
 
 
 def test_timeout_raises_timeout_error(avara_ffi, mock):
-    mock.script({"delay_ms": 3000})
+    # A scripted status keeps the late answer from changing the seed.
+    mock.script({"delay_ms": 3000, "status": 500, "body": "{}"})
     client = avara_ffi.Avara(api_key=API_KEY, base_url=mock.base_url, timeout=0.3, max_retries=0)
 
     started = time.monotonic()

@@ -140,7 +140,8 @@ def test_per_call_options(client, mock, avara_ffi):
     headers = {name.lower(): value for name, value in mock.requests()[0]["headers"]}
     assert headers["x-call"] == "one"
 
-    mock.script({"delay_ms": 2000})
+    # A scripted status keeps the late answer from changing the seed.
+    mock.script({"delay_ms": 2000, "status": 500, "body": "{}"})
     with pytest.raises(avara_ffi.APITimeoutError):
         client.express.users.remove(CUSTOMER_ID, user_id=USER_ID, timeout=0.2)
 
@@ -165,7 +166,10 @@ def test_close_waits_for_running_call(avara_ffi, mock):
         target=lambda: results.append(client.express.users.add(CUSTOMER_ID, user_id=USER_ID))
     )
     worker.start()
-    time.sleep(0.2)
+    # Close only once the request is at the stand-in, so the call is running.
+    deadline = time.monotonic() + 10
+    while not mock.requests() and time.monotonic() < deadline:
+        time.sleep(0.02)
 
     client.close()
     worker.join(timeout=10)
