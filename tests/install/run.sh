@@ -6,13 +6,13 @@
 # avara_ffi. Each runs against the stand-in server on loopback.
 # Used by `make test-install`, after `make release`.
 #
-# Environment: TARGET_DIR (default target/ in the repository), CC, CXX,
-# PYTHON, MAKE. Needs cmake, pkg-config and nm.
+# Environment: TARGET_DIR (default target/ in the repository), PYTHON,
+# MAKE, and CC and CXX, which CMake reads. Needs cc, cmake, pkg-config, nm
+# and readelf.
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 TARGET_DIR=${TARGET_DIR:-$root/target}
-cc=${CC:-cc}
 python=${PYTHON:-python3}
 make=${MAKE:-make}
 mock_binary=$TARGET_DIR/release/avara-mock
@@ -39,7 +39,7 @@ fail() {
     exit 1
 }
 
-for tool in cmake pkg-config nm readelf "$cc"; do
+for tool in cmake pkg-config nm readelf cc; do
     command -v "$tool" >/dev/null || fail "$tool not found; install it (CI does in .ci/run)"
 done
 [ -x "$mock_binary" ] || fail "$mock_binary not found; run make release"
@@ -117,26 +117,19 @@ needs_libavara() {
 consumer=$work/consumer
 mkdir -p "$consumer"
 cp "$root/examples/express_users.c" "$root/examples/express_users.cpp" \
-    "$root/tests/install/consumer/CMakeLists.txt" "$consumer/"
+    "$root/tests/install/consumer/CMakeLists.txt" \
+    "$root/tests/install/consumer/build-with-pkg-config.sh" "$consumer/"
 export PKG_CONFIG_PATH="$lib/pkgconfig"
 unset LD_LIBRARY_PATH AVARA_LIBRARY PYTHONPATH 2>/dev/null || true
 
-echo "== C, pkg-config, shared"
-# shellcheck disable=SC2046 # pkg-config output is a list of flags
-"$cc" -std=c99 -Wall -Wextra -Werror "$consumer/express_users.c" -o "$consumer/shared" \
-    $(pkg-config --cflags --libs avara) -Wl,-rpath,"$(pkg-config --variable=libdir avara)"
-needs_libavara "$consumer/shared" || fail "the shared build does not depend on libavara.so.0"
-run_example "$consumer/shared"
-
-echo "== C, pkg-config, static"
-# shellcheck disable=SC2046
-"$cc" -std=c99 -Wall -Wextra -Werror "$consumer/express_users.c" -o "$consumer/static" \
-    $(pkg-config --cflags avara) -L"$(pkg-config --variable=libdir avara)" \
-    -Wl,-Bstatic -lavara -Wl,-Bdynamic $(pkg-config --variable=native_static_libs avara)
-if needs_libavara "$consumer/static"; then
+echo "== C, pkg-config, shared and static"
+(cd "$consumer" && sh ./build-with-pkg-config.sh) || fail "build-with-pkg-config.sh failed"
+needs_libavara "$consumer/express_users" || fail "the shared build does not depend on libavara.so.0"
+run_example "$consumer/express_users"
+if needs_libavara "$consumer/express_users_static"; then
     fail "the static build depends on libavara.so.0"
 fi
-run_example "$consumer/static"
+run_example "$consumer/express_users_static"
 
 echo "== CMake, find_package(Avara)"
 cmake -S "$consumer" -B "$consumer/build" -DCMAKE_PREFIX_PATH="$prefix" >"$work/cmake.log" 2>&1 ||
