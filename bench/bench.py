@@ -556,6 +556,22 @@ def machine_description():
             f"{os_name}, Linux {platform.release()}")
 
 
+def busy_cpu_seconds():
+    """Returns the CPU time all processes have used since boot, from
+    /proc/stat: user, nice, system, irq, softirq and steal."""
+    with open("/proc/stat") as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    busy_ticks = fields[0] + fields[1] + fields[2] + sum(fields[5:8])
+    return busy_ticks / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds():
+    """Returns the CPU time of this process and of every descendant it has
+    waited for, nginx and its workers included."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
 def ratio(numerator, denominator):
     return numerator / denominator if denominator else float("nan")
 
@@ -588,7 +604,10 @@ def build_report(context):
         f"- Date: {context['date']}",
         f"- Machine: {context['machine']}",
         f"- Load average (as `uptime` shows it: 1, 5, 15 min) before: {context['load_before']}; "
-        f"after: {context['load_after']}",
+        f"after: {context['load_after']}. These include the benchmark itself.",
+        f"- CPU time used outside the benchmark during the run: "
+        f"{context['other_cpu_s']:.1f} s, {context['other_cpu_s'] / context['elapsed_s'] / os.cpu_count():.0%} "
+        "of all CPUs (/proc/stat less the CPU time of the benchmark's processes)",
         f"- Run: {context['plan'].rounds} rounds; per round {context['plan'].c_calls} calls "
         f"for each C contestant, {context['plan'].ffi_calls} for avara_ffi, "
         f"{context['plan'].sdk_calls} for the official SDK, "
@@ -780,6 +799,8 @@ def main():
     arguments = parse_arguments()
     plan = SMOKE_PLAN if arguments.smoke else FULL_PLAN
     started = time.monotonic()
+    busy_before = busy_cpu_seconds()
+    own_before = own_cpu_seconds()
     load_before = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     bench_dir = Path(__file__).resolve().parent
     user_agent = libavara_user_agent(bench_dir.parent / "Cargo.toml")
@@ -847,13 +868,16 @@ def main():
     failures += [f"{key}: {total.errors} failed calls"
                  for key, total in threads.items() if total.errors]
     targets = evaluate_targets(totals, rss, facts, plan)
+    elapsed_s = time.monotonic() - started
+    other_cpu_s = (busy_cpu_seconds() - busy_before) - (own_cpu_seconds() - own_before)
     context = {
         "plan": plan,
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine_description(),
         "load_before": load_before,
         "load_after": ", ".join(f"{value:.2f}" for value in os.getloadavg()),
-        "elapsed_s": time.monotonic() - started,
+        "elapsed_s": elapsed_s,
+        "other_cpu_s": max(other_cpu_s, 0.0),
         "versions": versions,
         "contestants": contestants,
         "totals": totals,
