@@ -21,7 +21,7 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' Cargo.toml | head -n 1)
 # with Rust 1.95 on x86_64 Linux; tests/install/run.sh links with them.
 NATIVE_STATIC_LIBS ?= -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 
-.PHONY: all build release header demo test test-rust test-python test-install install uninstall lint bench bench-smoke clean
+.PHONY: all build release header demo test test-rust test-panic test-python test-install install uninstall lint bench bench-smoke clean
 
 all: build
 
@@ -44,12 +44,19 @@ header:
 demo: release
 	TARGET_DIR=$(TARGET_DIR) CC=$(CC) sh examples/run-demo.sh
 
-## test: every test: Rust unit tests, C/C++ programs against the stand-in, Python,
-## and an install into a temporary prefix with consumers built from there
-test: test-rust test-python test-install
+## test: every test: Rust unit tests, C/C++ programs against the stand-in, the
+## panic boundary, Python, and an install into a temporary prefix with
+## consumers built from there
+test: test-rust test-panic test-python test-install
 
 test-rust:
 	$(CARGO) test --workspace --no-fail-fast
+
+## test-panic: a panic inside libavara, caught at the C boundary. Needs the
+## panic-test feature, built in its own target directory because that
+## libavara.so would otherwise replace the normal one
+test-panic:
+	CARGO_TARGET_DIR=$(TARGET_DIR)/panic-test $(CARGO) test -p avara --features panic-test --test panics
 
 test-python: build
 	TARGET_DIR=$(TARGET_DIR) PYTHON=$(PYTHON) sh tests/python/run.sh
