@@ -21,7 +21,7 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' Cargo.toml | head -n 1)
 # with Rust 1.95 on x86_64 Linux; tests/install/run.sh links with them.
 NATIVE_STATIC_LIBS ?= -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 
-.PHONY: all build release header demo test test-rust test-panic test-python test-install install uninstall lint bench bench-smoke clean
+.PHONY: all build release header demo test test-rust test-panic test-valgrind test-asan test-python test-install install uninstall lint bench bench-smoke clean
 
 all: build
 
@@ -57,6 +57,16 @@ test-rust:
 ## libavara.so would otherwise replace the normal one
 test-panic:
 	CARGO_TARGET_DIR=$(TARGET_DIR)/panic-test $(CARGO) test -p avara --features panic-test --test panics
+
+## test-valgrind: the C test programs, error paths included, under valgrind:
+## no memory errors and no bytes definitely lost (about half a minute)
+test-valgrind:
+	$(CARGO) test -p avara --test memcheck -- --ignored valgrind --nocapture
+
+## test-asan: the same runs with the C programs built with gcc's
+## AddressSanitizer against the normal libavara.so
+test-asan:
+	$(CARGO) test -p avara --test memcheck -- --ignored asan --nocapture
 
 test-python: build
 	TARGET_DIR=$(TARGET_DIR) PYTHON=$(PYTHON) sh tests/python/run.sh

@@ -49,12 +49,26 @@ pub enum Language {
 /// `include/` and the built libavara, once per test binary, and returns the
 /// program's path. Panics with the compiler's output on failure.
 pub fn compile(relative: &str, language: Language) -> PathBuf {
-    static BUILT: OnceLock<Mutex<HashMap<(String, Language), PathBuf>>> = OnceLock::new();
+    compile_variant(relative, language, "", &[])
+}
+
+/// Like [`compile`], with `extra_flags` passed to the compiler, such as
+/// `-fsanitize=address`. A non-empty `variant` is appended to the
+/// program's name so the variant does not replace the plain build.
+pub fn compile_variant(
+    relative: &str,
+    language: Language,
+    variant: &str,
+    extra_flags: &[&str],
+) -> PathBuf {
+    type Key = (String, Language, String);
+    static BUILT: OnceLock<Mutex<HashMap<Key, PathBuf>>> = OnceLock::new();
     let built = BUILT.get_or_init(|| Mutex::new(HashMap::new()));
     let mut built = built
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(path) = built.get(&(relative.to_owned(), language)) {
+    let key = (relative.to_owned(), language, variant.to_owned());
+    if let Some(path) = built.get(&key) {
         return path.clone();
     }
 
@@ -62,11 +76,14 @@ pub fn compile(relative: &str, language: Language) -> PathBuf {
     let lib_dir = library_dir();
     let out_dir = lib_dir.join("c-tests").join(test_binary_name());
     std::fs::create_dir_all(&out_dir).expect("create the C test output directory");
-    let stem = Path::new(relative)
+    let mut stem = Path::new(relative)
         .file_stem()
         .unwrap()
         .to_string_lossy()
         .into_owned();
+    if !variant.is_empty() {
+        stem = format!("{stem}-{variant}");
+    }
     let program = out_dir.join(stem);
 
     let (compiler, flags): (&str, &[&str]) = match language {
@@ -88,6 +105,7 @@ pub fn compile(relative: &str, language: Language) -> PathBuf {
     };
     let output = Command::new(compiler)
         .args(flags)
+        .args(extra_flags)
         .arg("-I")
         .arg(root.join("include"))
         .arg(root.join(relative))
@@ -105,7 +123,7 @@ pub fn compile(relative: &str, language: Language) -> PathBuf {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    built.insert((relative.to_owned(), language), program.clone());
+    built.insert(key, program.clone());
     program
 }
 

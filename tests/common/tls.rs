@@ -104,8 +104,19 @@ impl TlsServer {
         key: PrivateKeyDer<'static>,
         response: String,
     ) -> TlsServer {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = ServerConfig::builder_with_provider(provider)
+        let provider = rustls::crypto::ring::default_provider();
+        TlsServer::start_with_provider(certificate, key, response, provider)
+    }
+
+    /// Like [`TlsServer::start`], with the cipher suites and other
+    /// algorithms of `provider`.
+    pub fn start_with_provider(
+        certificate: CertificateDer<'static>,
+        key: PrivateKeyDer<'static>,
+        response: String,
+        provider: rustls::crypto::CryptoProvider,
+    ) -> TlsServer {
+        let config = ServerConfig::builder_with_provider(Arc::new(provider))
             .with_safe_default_protocol_versions()
             .unwrap()
             .with_no_client_auth()
