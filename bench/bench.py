@@ -138,17 +138,17 @@ def free_loopback_port():
         return probe.getsockname()[1]
 
 
-def wait_for_port(port, process, what, seconds=10.0):
+def wait_for_port(port, process, name, seconds=10.0):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise BenchError(f"{what} exited with status {process.returncode} before listening")
+            raise BenchError(f"{name} exited with status {process.returncode} before listening")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return
         except OSError:
             time.sleep(0.05)
-    raise BenchError(f"{what} did not listen on 127.0.0.1:{port} within {seconds:.0f} s")
+    raise BenchError(f"{name} did not listen on 127.0.0.1:{port} within {seconds:.0f} s")
 
 
 def stop_process(process):
@@ -286,15 +286,16 @@ def contestant_command(contestant, base_url, calls, warmup, latency_file=None, e
     return command + list(extra)
 
 
-def run_json(command, environment, what):
+def run_json(command, environment, description):
     completed = subprocess.run(command, env=environment, capture_output=True, text=True,
                                timeout=900)
     if completed.returncode != 0:
-        raise BenchError(f"{what} failed with status {completed.returncode}: "
+        raise BenchError(f"{description} failed with status {completed.returncode}: "
                          f"{completed.stderr.strip()[-2000:]}")
     lines = [line for line in completed.stdout.splitlines() if line.startswith("{")]
     if not lines:
-        raise BenchError(f"{what} printed no result line; stdout: {completed.stdout[-500:]}")
+        raise BenchError(f"{description} printed no result line; stdout: "
+                         f"{completed.stdout[-500:]}")
     return json.loads(lines[-1])
 
 
@@ -572,6 +573,27 @@ def own_cpu_seconds():
     return times.user + times.system + times.children_user + times.children_system
 
 
+def wait_for_quiet_machine(max_wait_s=180.0, window_s=5.0, max_busy=0.10):
+    """Waits until the CPUs are less than `max_busy` busy over a window, or
+    until `max_wait_s` has passed. Returns the last busy fraction seen."""
+    deadline = time.monotonic() + max_wait_s
+    while True:
+        before = busy_cpu_seconds()
+        time.sleep(window_s)
+        busy = (busy_cpu_seconds() - before) / window_s / os.cpu_count()
+        if busy < max_busy:
+            return busy
+        if time.monotonic() >= deadline:
+            log(f"the CPUs are still {busy:.0%} busy; starting anyway")
+            return busy
+        log(f"the CPUs are {busy:.0%} busy; waiting for them to fall below "
+            f"{max_busy:.0%}")
+
+
+def busy_text(busy):
+    return "not measured" if busy is None else f"{busy:.0%} over 5 s"
+
+
 def ratio(numerator, denominator):
     return numerator / denominator if denominator else float("nan")
 
@@ -607,7 +629,8 @@ def build_report(context):
         f"after: {context['load_after']}. These include the benchmark itself.",
         f"- CPU time used outside the benchmark during the run: "
         f"{context['other_cpu_s']:.1f} s, {context['other_cpu_s'] / context['elapsed_s'] / os.cpu_count():.0%} "
-        "of all CPUs (/proc/stat less the CPU time of the benchmark's processes)",
+        "of all CPUs (/proc/stat less the CPU time of the benchmark's processes); "
+        f"busy before the start: {busy_text(context['busy_at_start'])}",
         f"- Run: {context['plan'].rounds} rounds; per round {context['plan'].c_calls} calls "
         f"for each C contestant, {context['plan'].ffi_calls} for avara_ffi, "
         f"{context['plan'].sdk_calls} for the official SDK, "
@@ -703,8 +726,8 @@ def build_report(context):
 
     targets = context["targets"]
     lines += ["", "## Targets", "", "| target | measured | holds |", "| --- | --- | --- |"]
-    for description, measured, holds in targets:
-        lines.append(f"| {description} | {measured} | {'yes' if holds else 'no'} |")
+    for description, measured, met in targets:
+        lines.append(f"| {description} | {measured} | {'yes' if met else 'no'} |")
 
     lines += ["", "## Requests checked", "",
               "Before the timed rounds, each contestant made four calls to avara-mock,",
@@ -798,6 +821,7 @@ def python_contestant_available(python, module, environment):
 def main():
     arguments = parse_arguments()
     plan = SMOKE_PLAN if arguments.smoke else FULL_PLAN
+    busy_at_start = None if arguments.smoke else wait_for_quiet_machine()
     started = time.monotonic()
     busy_before = busy_cpu_seconds()
     own_before = own_cpu_seconds()
@@ -878,6 +902,7 @@ def main():
         "load_after": ", ".join(f"{value:.2f}" for value in os.getloadavg()),
         "elapsed_s": elapsed_s,
         "other_cpu_s": max(other_cpu_s, 0.0),
+        "busy_at_start": busy_at_start,
         "versions": versions,
         "contestants": contestants,
         "totals": totals,
