@@ -400,9 +400,10 @@ bool avara_last_error_retries_exhausted(void);
  * Sends log messages to `callback` instead of stderr; NULL restores
  * stderr. Applies to the whole process, every client included.
  * `user_data` is passed back unchanged and may be NULL; libavara never
- * frees it. Returns `AVARA_STATUS_OK`. Thread-safe, but a message being
- * logged on another thread at the same moment may still reach the old
- * destination.
+ * frees it. Returns `AVARA_STATUS_OK`. Thread-safe. It waits for
+ * messages that other threads are delivering to the old callback, so once
+ * it returns the old callback is never called again and its `user_data`
+ * may be freed. Calling it from inside a callback deadlocks.
  *
  * # Safety
  * `callback` is NULL or a function that may be called from any thread

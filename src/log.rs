@@ -64,7 +64,9 @@ pub fn max_level() -> Option<Level> {
     Level::from_number(MAX_LEVEL.load(Ordering::Relaxed))
 }
 
-/// Installs `sink` in place of stderr; `None` restores stderr.
+/// Installs `sink` in place of stderr; `None` restores stderr. Returns
+/// after every message already being written to the old sink is done.
+/// A sink must not call this function, or it deadlocks.
 pub fn set_sink(sink: Option<Sink>) {
     let mut slot = SINK
         .write()
@@ -85,13 +87,11 @@ pub(crate) fn write(level: Level, args: fmt::Arguments<'_>) {
     }
     let message = args.to_string();
 
-    // Clone the sink out of the lock so a slow callback does not block
-    // another thread that installs a new sink.
-    let sink = SINK
-        .read()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .clone();
-    match sink {
+    // The read guard is held while the sink runs, so `set_sink` waits for
+    // messages in flight: once it returns, the old sink is never called
+    // again. Several threads may still log at once.
+    let sink = SINK.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    match sink.as_ref() {
         Some(sink) => sink(level, &message),
         None => {
             let _ = writeln!(
@@ -163,5 +163,32 @@ mod tests {
         }
         assert_eq!(Level::from_number(0), None);
         assert_eq!(Level::from_number(9), None);
+    }
+
+    #[test]
+    fn set_sink_waits_for_messages_in_flight() {
+        use std::sync::atomic::AtomicBool;
+        use std::sync::mpsc;
+        use std::time::Duration;
+
+        let finished = Arc::new(AtomicBool::new(false));
+        let (started_tx, started_rx) = mpsc::channel();
+        let sink_finished = finished.clone();
+        let started_tx = std::sync::Mutex::new(started_tx);
+        set_max_level(Some(Level::Error));
+        set_sink(Some(Arc::new(move |_, _| {
+            started_tx.lock().unwrap().send(()).unwrap();
+            std::thread::sleep(Duration::from_millis(100));
+            sink_finished.store(true, Ordering::SeqCst);
+        })));
+
+        let writer = std::thread::spawn(|| write(Level::Error, format_args!("slow message")));
+        started_rx.recv().unwrap();
+        set_sink(None);
+        assert!(
+            finished.load(Ordering::SeqCst),
+            "set_sink returned while the old sink ran"
+        );
+        writer.join().unwrap();
     }
 }
