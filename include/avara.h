@@ -25,6 +25,22 @@
 #include <stdint.h>
 
 /**
+ * Major version of this header, for compile-time checks;
+ * `avara_version()` gives the loaded library's version at run time.
+ */
+#define AVARA_VERSION_MAJOR 0
+
+/**
+ * Minor version of the header.
+ */
+#define AVARA_VERSION_MINOR 1
+
+/**
+ * Patch version of the header.
+ */
+#define AVARA_VERSION_PATCH 0
+
+/**
  * The result of a libavara call. 0 is success; every other value is a
  * failure whose detail is available from `avara_last_error_message()` on
  * the same thread.

@@ -151,10 +151,39 @@ pub unsafe extern "C" fn avara_client_free(client: *mut AvaraClient) {
     guard((), || unsafe { free_handle(client) })
 }
 
+/// Major version of this header, for compile-time checks;
+/// `avara_version()` gives the loaded library's version at run time.
+pub const AVARA_VERSION_MAJOR: u32 = 0;
+/// Minor version of the header.
+pub const AVARA_VERSION_MINOR: u32 = 1;
+/// Patch version of the header.
+pub const AVARA_VERSION_PATCH: u32 = 0;
+
 /// Returns the library version, such as `"0.1.0"`. The string is static:
 /// never free it. Thread-safe.
 #[no_mangle]
 pub extern "C" fn avara_version() -> *const c_char {
     const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
     guard(c"unknown".as_ptr(), || VERSION.as_ptr().cast())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_macros_match_cargo() {
+        let cargo = [
+            env!("CARGO_PKG_VERSION_MAJOR"),
+            env!("CARGO_PKG_VERSION_MINOR"),
+            env!("CARGO_PKG_VERSION_PATCH"),
+        ];
+        let header = [
+            AVARA_VERSION_MAJOR,
+            AVARA_VERSION_MINOR,
+            AVARA_VERSION_PATCH,
+        ]
+        .map(|n| n.to_string());
+        assert_eq!(header, cargo, "update AVARA_VERSION_* in src/ffi/client.rs");
+    }
 }
