@@ -106,10 +106,12 @@ impl Client {
                         method.as_str(),
                         response.status
                     );
+                    // The decoding error quotes the body, which may echo the key.
                     return decode(&response.body).map_err(|error| {
                         error
                             .with_response(response.status, response.request_id)
                             .with_attempts(attempt, false)
+                            .redacted(self.api_key())
                     });
                 }
                 Ok(response) => {
@@ -162,11 +164,17 @@ impl Client {
     /// Builds the error for a non-2xx response. The server's text is cut
     /// and scrubbed of the API key in case the server echoes it.
     fn status_error(&self, method: Method, path: &str, response: RawResponse) -> Error {
-        let mut server_message = server_message(&response.body)
+        // Redacting the body before the 1024-byte cut means a key that
+        // straddles the cut leaves no fragment behind.
+        let body = self.redact(&String::from_utf8_lossy(&response.body));
+        let mut server_message = server_message(body.as_bytes())
             .map(|text| self.redact(&text))
             .filter(|text| !text.is_empty());
         if (300..400).contains(&response.status) {
-            let location = response.location.as_deref().unwrap_or("none");
+            let location = response
+                .location
+                .as_deref()
+                .map_or_else(|| "none".to_owned(), |location| self.redact(location));
             let note = format!(
                 "redirect to {location} not followed; set the base URL to the final address"
             );
@@ -184,12 +192,16 @@ impl Client {
         )
     }
 
-    fn redact(&self, text: &str) -> String {
-        let key = self
-            .settings
+    /// Returns the API key, taken back out of the Authorization header.
+    fn api_key(&self) -> &str {
+        self.settings
             .authorization
             .strip_prefix("Bearer ")
-            .unwrap_or_default();
+            .unwrap_or_default()
+    }
+
+    fn redact(&self, text: &str) -> String {
+        let key = self.api_key();
         if key.is_empty() || !text.contains(key) {
             return text.to_owned();
         }

@@ -150,6 +150,25 @@ impl Error {
         self
     }
 
+    /// Replaces every occurrence of `secret` in the message, the server
+    /// message and the request id with `<redacted>`.
+    pub(crate) fn redacted(mut self, secret: &str) -> Error {
+        if secret.is_empty() {
+            return self;
+        }
+        let texts = [
+            Some(&mut self.message),
+            self.server_message.as_mut(),
+            self.request_id.as_mut(),
+        ];
+        for text in texts.into_iter().flatten() {
+            if text.contains(secret) {
+                *text = text.replace(secret, "<redacted>");
+            }
+        }
+        self
+    }
+
     /// The category of the failure.
     pub fn kind(&self) -> ErrorKind {
         self.kind
@@ -229,6 +248,21 @@ mod tests {
         assert!(error.message().contains("HTTP 404"));
         assert!(error.message().contains("Express customer cus_1 not found"));
         assert!(error.message().contains("req_7"));
+    }
+
+    #[test]
+    fn redacted_scrubs_every_text() {
+        let error = Error::from_response(
+            "POST",
+            "/v1/express/cus_1/users",
+            400,
+            Some("bad key sk_secret".into()),
+            Some("req_sk_secret".into()),
+        )
+        .redacted("sk_secret");
+        assert!(!format!("{error:?}").contains("sk_secret"), "{error:?}");
+        assert_eq!(error.server_message(), Some("bad key <redacted>"));
+        assert_eq!(error.request_id(), Some("req_<redacted>"));
     }
 
     #[test]
