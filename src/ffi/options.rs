@@ -50,7 +50,8 @@ pub unsafe extern "C" fn avara_client_options_new(
 }
 
 /// Frees an options handle. NULL is a no-op. Clients created from it are
-/// not affected. libavara cannot detect a double free.
+/// not affected. The handle must not be used afterwards: libavara cannot
+/// detect a double free or a use after free, and either corrupts memory.
 ///
 /// # Safety
 /// `options` is NULL or a live handle from `avara_client_options_new()`
