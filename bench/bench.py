@@ -508,6 +508,14 @@ def check_requests(contestants, mock_binary, work_dir):
                                  "connection")
             first_requests[contestant.key] = [
                 (name.lower(), value) for name, value in recorded[0]["headers"]]
+
+    # The two C clients must send the same header fields; only their order
+    # and the case of the names may differ.
+    avara_headers = sorted(first_requests["libavara"])
+    curl_headers = sorted(first_requests["libcurl"])
+    if avara_headers != curl_headers:
+        raise BenchError(f"libavara sent headers {avara_headers} but libcurl sent "
+                         f"{curl_headers}")
     return first_requests
 
 
@@ -734,6 +742,7 @@ def build_report(context):
               "which recorded them: every contestant sent POST, DELETE, POST, DELETE to",
               f"`{USERS_PATH}` with the same body, `Authorization`, `Content-Type`,",
               "`Accept` and `x-stainless-retry-count: 0`, over one connection.",
+              "libavara and libcurl sent exactly the same header fields.",
               "Headers of the first request, in the order sent:", ""]
     for key, headers in context["first_requests"].items():
         names = ", ".join(name for name, _ in headers)

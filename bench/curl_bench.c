@@ -91,7 +91,10 @@ static void curl_thread_free(void *opaque) {
 
 static void *curl_thread_init(const BenchConfig *config) {
     CurlContext *context = calloc(1, sizeof *context);
+    /* libavara also sends Accept-Encoding: gzip. nginx answers this
+     * config uncompressed, so curl needs no decoder for it. */
     const char *fixed_headers[] = {
+        "Accept-Encoding: gzip",
         "Content-Type: application/json",
         "Accept: application/json",
         "x-stainless-retry-count: 0",
@@ -119,7 +122,7 @@ static void *curl_thread_init(const BenchConfig *config) {
     context->headers = curl_slist_append(context->headers, authorization);
     for (size_t i = 0; i < sizeof fixed_headers / sizeof fixed_headers[0]; i++) {
         context->headers = curl_slist_append(context->headers, fixed_headers[i]);
-        if (i == 1) {
+        if (i == 2) {
             context->headers = curl_slist_append(context->headers, user_agent);
         }
     }

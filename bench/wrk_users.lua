@@ -8,6 +8,7 @@ local sent = 0
 function init(args)
    local path, api_key, user_id, user_agent = args[1], args[2], args[3], args[4]
    local headers = {
+      ["Accept-Encoding"] = "gzip",
       ["Authorization"] = "Bearer " .. api_key,
       ["Content-Type"] = "application/json",
       ["Accept"] = "application/json",
