@@ -1,8 +1,8 @@
 //! libavara: a blocking client for the Avara API with a C ABI.
 //!
 //! The crate has two layers. The core ([`Client`], [`ClientOptions`],
-//! [`Error`] and the modules behind them) is safe, blocking Rust that knows
-//! nothing about C. The [`ffi`] module is the only place with `unsafe` code:
+//! [`Error`] and the modules behind them) is safe, blocking Rust with no C
+//! types or raw pointers. The [`ffi`] module is the only place with `unsafe` code:
 //! it checks pointers, converts C strings, catches panics and maps [`Error`]
 //! values to the status codes in `include/avara.h`.
 //!

@@ -50,7 +50,7 @@ def test_example_reports_failure(mock):
 
 # A block marked <!-- example: PATH --> just before its opening fence.
 MARKED_BLOCK = re.compile(r"<!-- example: (\S+) -->\s*\n```[a-z]*\n(.*?)\n```", re.DOTALL)
-READMES = [REPO_ROOT / "README.bindings.md", REPO_ROOT / "README.md"]
+READMES = [REPO_ROOT / "README.md"]
 
 
 def _marked_blocks():
