@@ -391,6 +391,18 @@ uint16_t avara_last_error_http_status(void);
 const char *avara_last_error_server_message(void);
 
 /**
+ * Returns the body of the response that failed on the calling thread,
+ * as text: for an API error usually JSON such as
+ * `{"message": "...", "error": "..."}`. Bytes that are not UTF-8 are
+ * replaced with U+FFFD and NUL bytes too; the text is cut at 65536 bytes,
+ * and the API key is replaced with `<redacted>` if the server echoed it.
+ * NULL when no response arrived or it had no body.
+ *
+ * Same lifetime as `avara_last_error_message()`. Thread-safe.
+ */
+const char *avara_last_error_body(void);
+
+/**
  * Returns the `x-request-id` (or `request-id`) header of the response
  * that failed on the calling thread, or NULL when it had none. Quote it
  * when contacting Avara support.

@@ -110,6 +110,11 @@ impl Client {
                     return decode(&response.body).map_err(|error| {
                         error
                             .with_response(response.status, response.request_id)
+                            // Redacted before the cut, as in `status_error`.
+                            .with_body(
+                                self.redact(&String::from_utf8_lossy(&response.body))
+                                    .as_bytes(),
+                            )
                             .with_attempts(attempt, false)
                             .redacted(self.api_key())
                     });
@@ -171,13 +176,15 @@ impl Client {
             .map(|text| self.redact(&text))
             .filter(|text| !text.is_empty());
         if (300..400).contains(&response.status) {
-            let location = response
-                .location
-                .as_deref()
-                .map_or_else(|| "none".to_owned(), |location| self.redact(location));
-            let note = format!(
-                "redirect to {location} not followed; set the base URL to the final address"
-            );
+            let note = match response.location.as_deref() {
+                Some(location) => format!(
+                    "redirect to {} not followed; set the base URL to the final address",
+                    self.redact(location)
+                ),
+                None => {
+                    "redirect without a Location header not followed; check the base URL".to_owned()
+                }
+            };
             server_message = Some(match server_message {
                 Some(text) => format!("{note} ({text})"),
                 None => note,
@@ -190,6 +197,7 @@ impl Client {
             server_message,
             response.request_id.map(|id| self.redact(&id)),
         )
+        .with_body(body.as_bytes())
     }
 
     /// Returns the API key, taken back out of the Authorization header.

@@ -57,6 +57,9 @@ impl ErrorKind {
     }
 }
 
+/// Most bytes of a failed response's body kept in [`Error::body`].
+pub(crate) const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+
 /// Everything known about one failed operation.
 ///
 /// `Display` gives a complete, human-readable message. The accessors give
@@ -69,6 +72,7 @@ pub struct Error {
     message: String,
     http_status: u16,
     server_message: Option<String>,
+    body: Option<String>,
     request_id: Option<String>,
     attempts: u32,
     retries_exhausted: bool,
@@ -81,6 +85,7 @@ impl Error {
             message: message.into(),
             http_status: 0,
             server_message: None,
+            body: None,
             request_id: None,
             attempts: 0,
             retries_exhausted: false,
@@ -138,6 +143,16 @@ impl Error {
         self
     }
 
+    /// Keeps the response body as text (invalid UTF-8 replaced), cut at
+    /// [`MAX_ERROR_BODY_BYTES`]; an empty body is kept as `None`.
+    pub(crate) fn with_body(mut self, body: &[u8]) -> Error {
+        if !body.is_empty() {
+            let text = String::from_utf8_lossy(&body[..body.len().min(MAX_ERROR_BODY_BYTES)]);
+            self.body = Some(text.into_owned());
+        }
+        self
+    }
+
     /// Records how many attempts the request took and whether the retry
     /// budget ran out before a success.
     pub(crate) fn with_attempts(mut self, attempts: u32, retries_exhausted: bool) -> Error {
@@ -159,6 +174,7 @@ impl Error {
         let texts = [
             Some(&mut self.message),
             self.server_message.as_mut(),
+            self.body.as_mut(),
             self.request_id.as_mut(),
         ];
         for text in texts.into_iter().flatten() {
@@ -188,6 +204,12 @@ impl Error {
     /// `error`, else the body text, cut at 1024 bytes.
     pub fn server_message(&self) -> Option<&str> {
         self.server_message.as_deref()
+    }
+
+    /// The body of the failed response as text, cut at 64 KiB, or `None`
+    /// when there was no response or it had no body.
+    pub fn body(&self) -> Option<&str> {
+        self.body.as_deref()
     }
 
     /// The `x-request-id` header of the last response, when present.

@@ -568,3 +568,65 @@ fn server_message_fallbacks() {
         }
     }
 }
+
+#[test]
+fn error_body_exposed_whole() {
+    let server = Server::start(Config::default()).unwrap();
+    let url = server.base_url();
+    let args = call_args(
+        &url,
+        &["--max-retries", "0"],
+        "add",
+        DEFAULT_CUSTOMER_ID,
+        DEFAULT_USER_ID,
+    );
+    let json = r#"{"message":"bad body","error":"invalid_request","details":[1,2]}"#;
+
+    server.script(vec![answer(400, json, &[])]);
+    let report = avara_call(&args, &[]);
+    assert_eq!(report.get("body"), json);
+
+    // A body over 64 KiB is cut; the server message stays at 1024 bytes.
+    server.reset();
+    server.script(vec![answer(500, &"y".repeat(100_000), &[])]);
+    let report = avara_call(&args, &[]);
+    assert_eq!(report.get("body_length"), "65536");
+
+    // No response, no body.
+    let dead = format!("http://127.0.0.1:{}", closed_port());
+    let report = avara_call(
+        &call_args(
+            &dead,
+            &["--max-retries", "0"],
+            "add",
+            DEFAULT_CUSTOMER_ID,
+            DEFAULT_USER_ID,
+        ),
+        &[],
+    );
+    assert_eq!(report.get("body"), "(null)");
+}
+
+#[test]
+fn redirect_without_location_explained() {
+    let server = Server::start(Config::default()).unwrap();
+    server.script(vec![answer(302, "", &[])]);
+    let url = server.base_url();
+    let args = call_args(
+        &url,
+        &["--max-retries", "0"],
+        "add",
+        DEFAULT_CUSTOMER_ID,
+        DEFAULT_USER_ID,
+    );
+
+    let report = avara_call(&args, &[]);
+    assert_eq!(report.status(), "AVARA_STATUS_HTTP_STATUS");
+    assert!(
+        report
+            .get("server_message")
+            .contains("redirect without a Location header"),
+        "{}",
+        report.stdout
+    );
+}

@@ -3,10 +3,10 @@
 The official SDK (``avara`` 0.3.0 on PyPI, ``avara/_exceptions.py``) builds
 its errors from httpx request and response objects. libavara does not
 return those, so here ``request`` and ``response`` are always None.
-``body`` is the server's own explanation of the failure rather than the
-whole decoded body: the JSON ``message``, else ``error``, else the body
-text, cut at 1024 bytes. ``status_code`` and the class chosen for each
-HTTP status match the official SDK.
+``body`` is the response body decoded as JSON, or its text when it is not
+JSON, as in the official SDK; libavara keeps at most 64 KiB of it.
+``status_code`` and the class chosen for each HTTP status match the
+official SDK.
 
 Attributes the official SDK lacks: ``request_id`` (the response's
 ``x-request-id``), ``attempts`` (HTTP attempts made, retries included) and

@@ -1,5 +1,6 @@
 """Turn a failed libavara call into the matching Python exception."""
 
+import json
 from typing import Dict, Optional, Type
 
 from . import _exceptions as exc
@@ -31,6 +32,17 @@ def _text(value: Optional[bytes]) -> Optional[str]:
     return None if value is None else value.decode("utf-8", errors="replace")
 
 
+def _decode_body(text: Optional[str]) -> Optional[object]:
+    """Decode an error body as the official SDK does: JSON when it parses,
+    else the text itself."""
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
 def last_error(library: Library, status: int) -> BaseException:
     """Build the exception for ``status``, which a libavara call on this
     thread has just returned.
@@ -47,6 +59,7 @@ def last_error(library: Library, status: int) -> BaseException:
     message = _text(cdll.avara_last_error_message()) or ""
     http_status = int(cdll.avara_last_error_http_status())
     server_message = _text(cdll.avara_last_error_server_message())
+    body = _decode_body(_text(cdll.avara_last_error_body()))
     request_id = _text(cdll.avara_last_error_request_id())
     attempts = int(cdll.avara_last_error_attempts())
     retries_exhausted = bool(cdll.avara_last_error_retries_exhausted())
@@ -65,7 +78,7 @@ def last_error(library: Library, status: int) -> BaseException:
         )
     if status == STATUS_INVALID_RESPONSE:
         return exc.APIResponseValidationError(
-            message, status_code=http_status, body=server_message, attempts=attempts
+            message, status_code=http_status, body=body, attempts=attempts
         )
     status_class = _STATUS_ERROR_CLASSES.get(status)
     if status_class is None and status == STATUS_HTTP_STATUS:
@@ -73,7 +86,7 @@ def last_error(library: Library, status: int) -> BaseException:
     if status_class is not None:
         return status_class(
             message,
-            body=server_message,
+            body=body,
             status_code=http_status,
             request_id=request_id,
             attempts=attempts,

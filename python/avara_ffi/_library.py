@@ -105,6 +105,7 @@ _PROTOTYPES = (
     ("avara_last_error_status", _STATUS, []),
     ("avara_last_error_http_status", ctypes.c_uint16, []),
     ("avara_last_error_server_message", ctypes.c_char_p, []),
+    ("avara_last_error_body", ctypes.c_char_p, []),
     ("avara_last_error_request_id", ctypes.c_char_p, []),
     ("avara_last_error_attempts", ctypes.c_uint32, []),
     ("avara_last_error_retries_exhausted", ctypes.c_bool, []),

@@ -18,6 +18,7 @@ struct LastError {
     message: CString,
     http_status: u16,
     server_message: Option<CString>,
+    body: Option<CString>,
     request_id: Option<CString>,
     attempts: u32,
     retries_exhausted: bool,
@@ -37,6 +38,7 @@ pub(crate) fn set(error: &Error) {
         message: to_c_string(error.message()),
         http_status: error.http_status(),
         server_message: error.server_message().map(to_c_string),
+        body: error.body().map(to_c_string),
         request_id: error.request_id().map(to_c_string),
         attempts: error.attempts(),
         retries_exhausted: error.retries_exhausted(),
@@ -92,6 +94,26 @@ pub extern "C" fn avara_last_error_server_message() -> *const c_char {
         read(ptr::null(), |error| {
             error
                 .server_message
+                .as_ref()
+                .map_or(ptr::null(), |text| text.as_ptr())
+        })
+    })
+}
+
+/// Returns the body of the response that failed on the calling thread,
+/// as text: for an API error usually JSON such as
+/// `{"message": "...", "error": "..."}`. Bytes that are not UTF-8 are
+/// replaced with U+FFFD and NUL bytes too; the text is cut at 65536 bytes,
+/// and the API key is replaced with `<redacted>` if the server echoed it.
+/// NULL when no response arrived or it had no body.
+///
+/// Same lifetime as `avara_last_error_message()`. Thread-safe.
+#[no_mangle]
+pub extern "C" fn avara_last_error_body() -> *const c_char {
+    guard(ptr::null(), || {
+        read(ptr::null(), |error| {
+            error
+                .body
                 .as_ref()
                 .map_or(ptr::null(), |text| text.as_ptr())
         })

@@ -33,6 +33,7 @@ static void print_log(AvaraLogLevel level, const char *message, void *user_data)
 static void print_status(const char *prefix, AvaraStatus status) {
     const char *server_message = avara_last_error_server_message();
     const char *request_id = avara_last_error_request_id();
+    const char *body = avara_last_error_body();
     printf("%sstatus: %s\n", prefix, avara_status_name(status));
     printf("%slast_error_status: %s\n", prefix, avara_status_name(avara_last_error_status()));
     printf("%shttp_status: %u\n", prefix, (unsigned)avara_last_error_http_status());
@@ -40,7 +41,10 @@ static void print_status(const char *prefix, AvaraStatus status) {
     printf("%sretries_exhausted: %d\n", prefix, avara_last_error_retries_exhausted() ? 1 : 0);
     printf("%sserver_message: %s\n", prefix, server_message != NULL ? server_message : "(null)");
     printf("%srequest_id: %s\n", prefix, request_id != NULL ? request_id : "(null)");
+    /* The body goes last: it may span several lines. */
     printf("%smessage: %s\n", prefix, avara_last_error_message());
+    printf("%sbody_length: %u\n", prefix, body != NULL ? (unsigned)strlen(body) : 0u);
+    printf("%sbody: %s\n", prefix, body != NULL ? body : "(null)");
 }
 
 /* Prints the peak resident set size from VmHWM in /proc/self/status.

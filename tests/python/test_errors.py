@@ -81,8 +81,9 @@ def test_scripted_status_raises_class(client, mock, avara_ffi, status, class_nam
     error = caught.value
     assert type(error) is getattr(avara_ffi, class_name)
     assert error.status_code == status
-    # libavara prefixes redirects with a note of its own.
-    assert ("scripted %d" % status) in error.body
+    # As in the official SDK, body is the decoded JSON body.
+    assert error.body == {"message": "scripted %d" % status, "error": "scripted"}
+    assert ("scripted %d" % status) in error.message
     assert error.request_id == "req_script"
     assert "HTTP %d" % status in error.message
     assert str(error) == error.message
@@ -98,7 +99,7 @@ def test_unknown_api_key_raises_authentication_error(avara_ffi, mock):
     client.close()
 
     assert caught.value.status_code == 401
-    assert "API key" in caught.value.body
+    assert "API key" in caught.value.body["message"]
     assert caught.value.request_id.startswith("req_")
 
 
@@ -114,7 +115,7 @@ def test_unknown_customer_raises_not_found(client, avara_ffi):
     with pytest.raises(avara_ffi.NotFoundError) as caught:
         client.express.users.add(UNKNOWN_CUSTOMER_ID, user_id=USER_ID)
 
-    assert UNKNOWN_CUSTOMER_ID in caught.value.body
+    assert UNKNOWN_CUSTOMER_ID in caught.value.body["message"]
 
 
 def test_existing_member_raises_conflict(client, avara_ffi):
@@ -145,7 +146,7 @@ def test_rate_limit_after_retries_run_out(avara_ffi, mock):
 
     assert caught.value.attempts == 3
     assert caught.value.retries_exhausted is True
-    assert caught.value.body == "slow down"
+    assert caught.value.body == {"message": "slow down"}
     assert len(mock.requests()) == 3
 
 
@@ -156,6 +157,7 @@ def test_invalid_success_body_raises_validation_error(client, mock, avara_ffi):
         client.express.users.add(CUSTOMER_ID, user_id=USER_ID)
 
     assert caught.value.status_code == 200
+    assert caught.value.body == "not json"
     assert isinstance(caught.value, avara_ffi.APIError)
 
 
