@@ -45,9 +45,9 @@ demo: release
 	TARGET_DIR=$(TARGET_DIR) CC=$(CC) sh examples/run-demo.sh
 
 ## test: every test: Rust unit tests, C/C++ programs against the stand-in, the
-## panic boundary, Python, and an install into a temporary prefix with
-## consumers built from there
-test: test-rust test-panic test-python test-install
+## panic boundary, Python, an install into a temporary prefix with consumers
+## built from there, and the benchmark with tiny counts
+test: test-rust test-panic test-python test-install bench-smoke
 
 test-rust:
 	$(CARGO) test --workspace --no-fail-fast
