@@ -20,22 +20,6 @@ fn quick(status: u16) -> ScriptedAnswer {
     )
 }
 
-fn add_args(url: &str, extra: &[&'static str]) -> Vec<String> {
-    let mut args: Vec<String> = vec![
-        "--api-key".into(),
-        DEFAULT_API_KEY.into(),
-        "--base-url".into(),
-        url.into(),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    args.extend([
-        "add".into(),
-        DEFAULT_CUSTOMER_ID.into(),
-        DEFAULT_USER_ID.into(),
-    ]);
-    args
-}
-
 fn run(args: &[String]) -> CallReport {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     avara_call(&args, &[])

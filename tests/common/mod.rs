@@ -230,6 +230,25 @@ pub fn call_args<'a>(
     args
 }
 
+/// Owned arguments for one add of [`DEFAULT_USER_ID`] to
+/// [`DEFAULT_CUSTOMER_ID`] against `url` with the default key, followed by
+/// `extra` options.
+pub fn add_args(url: &str, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = vec![
+        "--api-key".into(),
+        DEFAULT_API_KEY.into(),
+        "--base-url".into(),
+        url.into(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.extend([
+        "add".into(),
+        DEFAULT_CUSTOMER_ID.into(),
+        DEFAULT_USER_ID.into(),
+    ]);
+    args
+}
+
 /// A scripted answer with a status, a JSON body and headers.
 pub fn answer(status: u16, body: &str, headers: &[(&str, &str)]) -> ScriptedAnswer {
     ScriptedAnswer {
