@@ -9,8 +9,7 @@
 mod common;
 
 use std::io::Write;
-use std::net::{TcpListener, TcpStream};
-use std::os::unix::io::AsRawFd;
+use std::net::TcpListener;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -40,26 +39,6 @@ fn padded_success_body(length: usize) -> String {
     format!("{json}{}", " ".repeat(length - json.len()))
 }
 
-/// Makes the next close of `stream` send a TCP reset (SO_LINGER on, 0 s).
-fn arm_reset(stream: &TcpStream) {
-    let linger = libc::linger {
-        l_onoff: 1,
-        l_linger: 0,
-    };
-    // SAFETY: the descriptor is open while `stream` lives, and the option
-    // value is an initialized `linger` of the size passed.
-    let result = unsafe {
-        libc::setsockopt(
-            stream.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_LINGER,
-            (&linger as *const libc::linger).cast(),
-            std::mem::size_of::<libc::linger>() as libc::socklen_t,
-        )
-    };
-    assert_eq!(result, 0, "setsockopt(SO_LINGER) failed");
-}
-
 /// Starts a loopback server for one connection that reads the request,
 /// sends a 200 head promising 1000 body bytes, sends 100 of them and resets
 /// the connection. Returns its URL and its thread.
@@ -76,7 +55,7 @@ fn reset_mid_body_server() -> (String, JoinHandle<()>) {
         stream.flush().unwrap();
         // Let the client read what was sent before the reset destroys it.
         std::thread::sleep(Duration::from_millis(50));
-        arm_reset(&stream);
+        avara_mock::arm_reset(&stream).expect("set SO_LINGER to send a reset");
     });
     (url, handle)
 }

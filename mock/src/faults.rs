@@ -253,7 +253,7 @@ pub(crate) fn close_quietly(stream: &TcpStream) {
 /// The RST goes out when the last descriptor of the socket closes, so the
 /// caller must drop every clone of the stream.
 #[cfg(unix)]
-pub(crate) fn arm_reset(stream: &TcpStream) -> io::Result<()> {
+pub fn arm_reset(stream: &TcpStream) -> io::Result<()> {
     use std::os::unix::io::AsRawFd;
 
     let linger = libc::linger {
@@ -280,7 +280,7 @@ pub(crate) fn arm_reset(stream: &TcpStream) -> io::Result<()> {
 
 // NOTE: only Unix can send a reset; elsewhere "reset" closes with a FIN.
 #[cfg(not(unix))]
-pub(crate) fn arm_reset(_stream: &TcpStream) -> io::Result<()> {
+pub fn arm_reset(_stream: &TcpStream) -> io::Result<()> {
     Ok(())
 }
 

@@ -49,6 +49,7 @@ pub use config::{
     DEFAULT_CUSTOMER_ID, DEFAULT_MEMBER_USER_ID, DEFAULT_READ_ONLY_API_KEY, DEFAULT_USER_ID,
     SECOND_CUSTOMER_ID, SECOND_USER_ID,
 };
+pub use faults::arm_reset;
 pub use record::{RecordedRequest, MAX_RECORDED_REQUESTS};
 pub use request::{MAX_BODY_BYTES, MAX_HEAD_BYTES};
 pub use script::{DropMode, InvalidScript, ScriptedAnswer, MAX_SCRIPTED_BODY_BYTES};
