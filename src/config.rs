@@ -384,10 +384,37 @@ pub(crate) fn normalize_base_url(name: &str, url: &str) -> Result<String, Error>
     if authority.is_empty() {
         return Err(invalid(format!("{} has no host", shown())));
     }
+    let (host, port) = split_host_port(authority);
+    if host.is_empty() {
+        return Err(invalid(format!("{} has no host", shown())));
+    }
+    if let Some(port) = port {
+        if !matches!(port.parse::<u16>(), Ok(1..)) {
+            return Err(invalid(format!(
+                "{} has the port {port:?}; use a number from 1 to 65535",
+                shown()
+            )));
+        }
+    }
     if let Err(error) = url.parse::<ureq::http::Uri>() {
         return Err(invalid(format!("{} is not a valid URL: {error}", shown())));
     }
     Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// Splits `host:port` (or `[v6]:port`) into the host and the port text, if
+/// any.
+fn split_host_port(authority: &str) -> (&str, Option<&str>) {
+    if let Some(rest) = authority.strip_prefix('[') {
+        return match rest.split_once(']') {
+            Some((host, tail)) => (host, tail.strip_prefix(':')),
+            None => (rest, None),
+        };
+    }
+    match authority.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    }
 }
 
 fn validate_proxy_url(name: &str, url: &str) -> Result<(), Error> {
@@ -427,6 +454,38 @@ pub(crate) fn redact_url_credentials(url: &str) -> String {
     }
 }
 
+/// Largest CA bundle file accepted. The Mozilla bundle that Linux
+/// distributions ship is about 220 KB, so this leaves ample room.
+const MAX_CA_BUNDLE_BYTES: u64 = 16 << 20;
+
+/// Reads a regular file of at most `max_bytes`. Devices, FIFOs and larger
+/// files are rejected rather than read, so a wrong path cannot block the
+/// call or exhaust memory.
+fn read_small_file(path: &str, max_bytes: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+
+    let file = std::fs::File::open(path).map_err(|error| error.to_string())?;
+    let metadata = file.metadata().map_err(|error| error.to_string())?;
+    if !metadata.is_file() {
+        return Err("it is not a regular file; pass the path of a PEM file".to_owned());
+    }
+    if metadata.len() > max_bytes {
+        return Err(format!(
+            "the file has {} bytes, more than the limit of {max_bytes}",
+            metadata.len()
+        ));
+    }
+    let mut contents = Vec::new();
+    // The file may grow between the size check and the read.
+    file.take(max_bytes + 1)
+        .read_to_end(&mut contents)
+        .map_err(|error| error.to_string())?;
+    if contents.len() as u64 > max_bytes {
+        return Err(format!("the file grew past the limit of {max_bytes} bytes"));
+    }
+    Ok(contents)
+}
+
 fn load_ca_bundle(path: &str) -> Result<CaBundle, Error> {
     let invalid = |reason: String| Error::invalid_argument("ca_bundle_file", reason);
     if path.is_empty() {
@@ -434,8 +493,8 @@ fn load_ca_bundle(path: &str) -> Result<CaBundle, Error> {
             "the path is empty; pass the path of a PEM file with CA certificates".into(),
         ));
     }
-    let pem = std::fs::read(path)
-        .map_err(|error| invalid(format!("cannot read {}: {error}", quote_for_message(path))))?;
+    let pem = read_small_file(path, MAX_CA_BUNDLE_BYTES)
+        .map_err(|reason| invalid(format!("cannot read {}: {reason}", quote_for_message(path))))?;
 
     let mut certificates = Vec::new();
     for item in ureq::tls::parse_pem(&pem) {
@@ -468,7 +527,7 @@ fn validate_header(what: &str, name: &str, value: &str) -> Result<(), Error> {
         return Err(Error::invalid_argument(
             what,
             format!(
-                "the name {} is not a valid header name; use letters, digits and - only",
+                "the name {} is not a valid header name; use letters, digits and !#$%&'*+-.^_`|~ only, as in X-Request-Source",
                 quote_for_message(name)
             ),
         ));
@@ -634,6 +693,11 @@ mod tests {
             ("https://host/#frag", "query or fragment"),
             ("https:///path", "no host"),
             ("https://ho st", "whitespace"),
+            ("http://127.0.0.1:99999", "use a number from 1 to 65535"),
+            ("http://127.0.0.1:0", "use a number from 1 to 65535"),
+            ("http://127.0.0.1:http", "use a number from 1 to 65535"),
+            ("http://:80", "no host"),
+            ("http://[]:80", "no host"),
             ("https://host\r\nX: y", "whitespace"),
         ];
         for (input, reason) in bad {
@@ -762,6 +826,38 @@ mod tests {
             error.message()
         );
         std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn ca_bundle_rejects_devices_and_huge_files() {
+        let mut options = ClientOptions::new();
+        let error = options.set_ca_bundle_file("/dev/zero").unwrap_err();
+        assert!(
+            error.message().contains("not a regular file"),
+            "{}",
+            error.message()
+        );
+
+        let path = std::env::temp_dir().join(format!("avara-huge-ca-{}.pem", std::process::id()));
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(MAX_CA_BUNDLE_BYTES + 1).unwrap();
+        let error = options
+            .set_ca_bundle_file(path.to_str().unwrap())
+            .unwrap_err();
+        std::fs::remove_file(&path).unwrap();
+        assert!(
+            error.message().contains("more than the limit"),
+            "{}",
+            error.message()
+        );
+    }
+
+    #[test]
+    fn ipv6_base_url_with_port_accepted() {
+        assert_eq!(
+            normalize_base_url("base_url", "http://[::1]:8080/").unwrap(),
+            "http://[::1]:8080"
+        );
     }
 
     #[test]
