@@ -85,7 +85,8 @@ pub(crate) unsafe fn borrow_handle<'a, H: Handle>(
     // SAFETY: by this function's contract, a non-NULL `handle` came from
     // `Box::<H::Inner>::into_raw` and is still live, so it is aligned and
     // valid for shared reads during 'a.
-    unsafe { handle.cast::<H::Inner>().as_ref() }.ok_or_else(|| null_argument(parameter, H::NAME))
+    unsafe { handle.cast::<H::Inner>().as_ref() }
+        .ok_or_else(|| null_argument(parameter, &format!("a {} handle", H::NAME)))
 }
 
 /// Mutably borrows the value behind a handle, or fails on NULL.
@@ -99,7 +100,8 @@ pub(crate) unsafe fn borrow_handle_mut<'a, H: Handle>(
     parameter: &str,
 ) -> Result<&'a mut H::Inner, Error> {
     // SAFETY: as in `borrow_handle`, plus exclusivity from the contract.
-    unsafe { handle.cast::<H::Inner>().as_mut() }.ok_or_else(|| null_argument(parameter, H::NAME))
+    unsafe { handle.cast::<H::Inner>().as_mut() }
+        .ok_or_else(|| null_argument(parameter, &format!("a {} handle", H::NAME)))
 }
 
 /// Frees a handle; NULL is a no-op.
@@ -131,7 +133,7 @@ pub(crate) unsafe fn borrow_str<'a>(
     if text.is_empty() {
         return Err(Error::invalid_argument(
             parameter,
-            "the string is empty; pass a non-empty value or NULL where NULL is allowed",
+            "the string is empty; pass a non-empty value",
         ));
     }
     Ok(text)
@@ -146,7 +148,7 @@ pub(crate) unsafe fn borrow_str_or_empty<'a>(
     parameter: &str,
 ) -> Result<&'a str, Error> {
     if text.is_null() {
-        return Err(null_argument(parameter, "string"));
+        return Err(null_argument(parameter, "a NUL-terminated UTF-8 string"));
     }
     // SAFETY: non-NULL, and NUL-terminated and live by the contract.
     let bytes = unsafe { CStr::from_ptr(text) }.to_bytes();
@@ -187,7 +189,10 @@ pub(crate) unsafe fn reset_out<T>(
     parameter: &str,
 ) -> Result<OutPointer<T>, Error> {
     if out.is_null() {
-        return Err(null_argument(parameter, "output pointer"));
+        return Err(null_argument(
+            parameter,
+            "a variable that receives the result",
+        ));
     }
     // SAFETY: non-NULL and writable by the contract.
     unsafe { out.write(std::ptr::null_mut()) };
@@ -206,10 +211,12 @@ impl<T> OutPointer<T> {
     }
 }
 
-fn null_argument(parameter: &str, what: &str) -> Error {
+/// Builds the error for a NULL pointer; `expected` names what the pointer
+/// must point to, such as "client handle".
+fn null_argument(parameter: &str, expected: &str) -> Error {
     Error::invalid_argument(
         parameter,
-        format!("the {what} pointer is NULL; pass a valid {what}"),
+        format!("the pointer is NULL; pass a pointer to {expected}"),
     )
 }
 
