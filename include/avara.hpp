@@ -266,8 +266,15 @@ public:
     /** Creates a client configured from the environment only. */
     Client() { detail::check(avara_client_new_with_options(nullptr, &handle_)); }
 
-    /** Creates a client with `options`, which are copied. */
+    /** Creates a client with `options`, which are copied. Throws
+     *  Error (Status::invalid_argument) for moved-from options, which
+     *  the C API would otherwise read as "no options at all". */
     explicit Client(const ClientOptions &options) {
+        if (options.get() == nullptr) {
+            throw Error(Status::invalid_argument,
+                        "invalid options: the ClientOptions object was moved from; "
+                        "pass options that still own their handle");
+        }
         detail::check(avara_client_new_with_options(options.get(), &handle_));
     }
 

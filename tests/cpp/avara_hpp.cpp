@@ -187,6 +187,12 @@ void move_and_with_options(const std::string &base_url) {
         expect_error(__LINE__, [&] { first.express_users_add(customer_id, user_id); });
     CHECK(moved_from.status() == avara::Status::invalid_argument);
 
+    // Moved-from options must not fall back to the environment.
+    avara::ClientOptions options = options_for(base_url);
+    avara::ClientOptions taken = std::move(options);
+    avara::Error moved_options = expect_error(__LINE__, [&] { avara::Client client(options); });
+    CHECK(moved_options.status() == avara::Status::invalid_argument);
+
     avara::Client derived =
         second.with_options(avara::ClientOptions().default_header("X-Cpp-Test", "derived"));
     {
