@@ -26,7 +26,8 @@ DEFAULT_MAX_RETRIES = 2
 # libavara's accepted ranges, in milliseconds (avara_client_options_set_*).
 _MAX_TIMEOUT_MS = 3_600_000
 _MAX_CONNECT_TIMEOUT_MS = 600_000
-_UINT32_MAX = 2**32 - 1
+# libavara accepts 0 to 10 retries (avara_client_options_set_max_retries).
+_MAX_RETRIES_LIMIT = 10
 
 # Marks an argument the caller did not pass, where None has a meaning.
 _NOT_GIVEN: Any = object()
@@ -96,8 +97,10 @@ def _check_retries(max_retries: object) -> int:
         raise TypeError("max_retries must be an int, not {}".format(type(max_retries).__name__))
     # ctypes would wrap a negative or oversized value into the uint32_t
     # silently; libavara checks the upper limit itself.
-    if not 0 <= max_retries <= _UINT32_MAX:
-        raise ValueError("max_retries must be 0 or more, not {}".format(max_retries))
+    if not 0 <= max_retries <= _MAX_RETRIES_LIMIT:
+        raise ValueError(
+            "max_retries must be from 0 to {}, not {}".format(_MAX_RETRIES_LIMIT, max_retries)
+        )
     return int(max_retries)
 
 
@@ -201,6 +204,12 @@ class Avara:
         connect_timeout: Any = _NOT_GIVEN,
         library: Optional[str] = None,
     ) -> None:
+        if max_retries is None:
+            # As in the official SDK; checked before the C client exists.
+            raise TypeError(
+                "max_retries cannot be None; pass 0 to disable retries or "
+                "avara_ffi.DEFAULT_MAX_RETRIES for the default"
+            )
         self._handle = ClientPointer()
         self._closed = True
         self._library = load_library(library)

@@ -227,6 +227,8 @@ INVALID_CLIENT_ARGUMENTS = [
     ({"max_retries": 11}, ValueError, "max_retries"),
     ({"max_retries": 2.0}, TypeError, "max_retries"),
     ({"max_retries": True}, TypeError, "max_retries"),
+    ({"max_retries": None}, TypeError, "max_retries"),
+    ({"max_retries": 2**40}, ValueError, "0 to 10"),
     ({"default_headers": [("X-A", "b")]}, TypeError, "default_headers"),
     ({"default_headers": {"X-A": "b\r\nX-Injected: 1"}}, ValueError, "header"),
     ({"default_headers": {"Authorization": "Bearer other"}}, ValueError, "Authorization"),
