@@ -46,7 +46,12 @@ if [ "${1:-}" = "--uninstall" ]; then
         "$DESTDIR$PKGCONFIGDIR/avara.pc" \
         "$DESTDIR$CMAKEDIR/AvaraConfig.cmake" "$DESTDIR$CMAKEDIR/AvaraConfigVersion.cmake"
     rm -rf "$DESTDIR$PYTHONDIR/avara_ffi"
-    rmdir "$DESTDIR$CMAKEDIR" 2>/dev/null || true
+    # Remove the directories install created when they are now empty,
+    # innermost first; directories shared with other packages stay.
+    for dir in "$CMAKEDIR" "$(dirname "$CMAKEDIR")" "$PKGCONFIGDIR" \
+        "$PYTHONDIR" "$(dirname "$PYTHONDIR")"; do
+        rmdir "$DESTDIR$dir" 2>/dev/null || true
+    done
     exit 0
 fi
 
