@@ -15,7 +15,7 @@ use crate::config::{
     redact_url_credentials, ClientOptions, EnvLookup, Settings, MAX_RESPONSE_BODY_BYTES,
 };
 use crate::error::{Error, ErrorKind};
-use crate::resolver::LiteralIpResolver;
+use crate::resolver::CachingResolver;
 use crate::retry::RetryHints;
 
 /// Idle keep-alive connections kept per host. Enough for a handful of
@@ -111,7 +111,7 @@ impl Transport {
         let agent = Agent::with_parts(
             config,
             DefaultConnector::default(),
-            LiteralIpResolver::default(),
+            <CachingResolver>::default(),
         );
         Ok(Transport {
             agent,
