@@ -8,7 +8,7 @@ use ureq::config::AutoHeaderValue;
 use ureq::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use ureq::http::{HeaderName, HeaderValue, Response};
 use ureq::tls::{RootCerts, TlsConfig};
-use ureq::unversioned::transport::DefaultConnector;
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConnector};
 use ureq::{Agent, Body, Proxy};
 
 use crate::config::{
@@ -17,6 +17,11 @@ use crate::config::{
 use crate::error::{Error, ErrorKind};
 use crate::resolver::CachingResolver;
 use crate::retry::RetryHints;
+
+mod poll;
+mod tcp;
+
+use tcp::TcpConnector;
 
 /// Idle keep-alive connections kept per host. Enough for a handful of
 /// threads sharing one client without reconnecting; beyond that, a
@@ -108,11 +113,7 @@ impl Transport {
             .tls_config(tls)
             .proxy(proxy)
             .build();
-        let agent = Agent::with_parts(
-            config,
-            DefaultConnector::default(),
-            <CachingResolver>::default(),
-        );
+        let agent = Agent::with_parts(config, connector_chain(), <CachingResolver>::default());
         Ok(Transport {
             agent,
             timeouts: (settings.timeout, settings.connect_timeout),
@@ -161,6 +162,17 @@ impl Transport {
             .map_err(|error| map_ureq_error(error, settings))?;
         read_response(response, settings)
     }
+}
+
+/// Builds the connector chain of ureq's `DefaultConnector` with
+/// [`TcpConnector`] in place of ureq's: a CONNECT tunnel when an HTTP or
+/// HTTPS proxy applies, else a direct TCP connection, then rustls for https
+/// URLs. ConnectProxyConnector opens its connection to the proxy through
+/// this same chain.
+fn connector_chain() -> impl Connector {
+    ().chain(ConnectProxyConnector::default())
+        .chain(TcpConnector)
+        .chain(RustlsConnector::default())
 }
 
 fn retry_count_text(retry_count: u32) -> &'static str {
