@@ -2,10 +2,9 @@
 //!
 //! The crate has two layers. The core ([`Client`], [`ClientOptions`],
 //! [`Error`] and the modules behind them) is safe, blocking Rust with no C
-//! types or raw pointers, except for one poll() call in `transport/poll.rs`.
-//! The [`ffi`] module contains all other `unsafe` code: it checks pointers,
-//! converts C strings, catches panics and maps [`Error`] values to the
-//! status codes in `include/avara.h`.
+//! types or raw pointers. The [`ffi`] module contains all `unsafe` code: it
+//! checks pointers, converts C strings, catches panics and maps [`Error`]
+//! values to the status codes in `include/avara.h`.
 //!
 //! ```no_run
 //! let client = avara::Client::new(avara::ClientOptions::new())?;

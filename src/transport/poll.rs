@@ -1,10 +1,11 @@
-//! A safe wrapper over poll(2) for one socket, the only system call the
-//! transport needs that the standard library does not offer.
+//! Waiting for one socket to become readable or writable, through
+//! rustix's safe poll(2) wrapper.
 
 use std::io;
 use std::net::TcpStream;
-use std::os::fd::AsRawFd;
 use std::time::Duration;
+
+use rustix::event::{PollFd, PollFlags, Timespec};
 
 /// The readiness to wait for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,36 +26,24 @@ pub(super) fn wait(
     interest: Interest,
     timeout: Option<Duration>,
 ) -> io::Result<bool> {
-    let events = match interest {
-        Interest::Readable => libc::POLLIN,
-        Interest::Writable => libc::POLLOUT,
+    let flags = match interest {
+        Interest::Readable => PollFlags::IN,
+        Interest::Writable => PollFlags::OUT,
     };
-    let mut poll_fd = libc::pollfd {
-        fd: stream.as_raw_fd(),
-        events,
-        revents: 0,
-    };
+    let mut fds = [PollFd::new(stream, flags)];
+    let timeout = timeout.map(to_timespec);
 
-    // SAFETY: `poll_fd` is an initialised pollfd on this stack frame that
-    // outlives the call, and the count of 1 matches the one struct passed.
-    // poll() writes only its `revents` field. The descriptor belongs to
-    // `stream`, which the borrow keeps open for the whole call.
-    let ready = unsafe { libc::poll(&mut poll_fd, 1, poll_timeout_ms(timeout)) };
-
-    if ready < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    let ready = rustix::event::poll(&mut fds, timeout.as_ref())?;
     Ok(ready > 0)
 }
 
-/// Converts a timeout to poll()'s argument: milliseconds rounded up, so
-/// that a wait never ends before the timeout, or -1 for no limit.
-fn poll_timeout_ms(timeout: Option<Duration>) -> libc::c_int {
-    let Some(timeout) = timeout else {
-        return -1;
-    };
-    let millis = timeout.as_nanos().div_ceil(1_000_000);
-    libc::c_int::try_from(millis).unwrap_or(libc::c_int::MAX)
+/// Converts a timeout for poll(), saturating at the largest `Timespec`
+/// rather than failing for absurdly long waits.
+fn to_timespec(timeout: Duration) -> Timespec {
+    Timespec::try_from(timeout).unwrap_or(Timespec {
+        tv_sec: i64::MAX,
+        tv_nsec: 999_999_999,
+    })
 }
 
 #[cfg(test)]
@@ -65,15 +54,12 @@ mod tests {
     use std::time::Instant;
 
     #[test]
-    fn timeout_rounds_up_to_milliseconds() {
-        assert_eq!(poll_timeout_ms(None), -1);
-        assert_eq!(poll_timeout_ms(Some(Duration::ZERO)), 0);
-        assert_eq!(poll_timeout_ms(Some(Duration::from_nanos(1))), 1);
-        assert_eq!(poll_timeout_ms(Some(Duration::from_micros(1500))), 2);
-        assert_eq!(poll_timeout_ms(Some(Duration::from_secs(3))), 3000);
+    fn huge_timeout_saturates() {
+        let timespec = to_timespec(Duration::from_secs(u64::MAX));
+        assert_eq!(timespec.tv_sec, i64::MAX);
         assert_eq!(
-            poll_timeout_ms(Some(Duration::from_secs(u64::MAX))),
-            libc::c_int::MAX
+            to_timespec(Duration::from_millis(1500)).tv_nsec,
+            500_000_000
         );
     }
 
