@@ -210,6 +210,31 @@ fn body_limit_is_exactly_one_mib() {
     }
 }
 
+/// An error status with an oversized body keeps its category and is
+/// retried; only the kept body is cut.
+#[test]
+fn oversized_error_body_keeps_status() {
+    let server = Server::start(Config::default()).unwrap();
+    server.script(vec![ScriptedAnswer {
+        body_repeat: Some(200_000),
+        count: Some(3),
+        headers: vec![("retry-after-ms".into(), "2".into())],
+        ..ScriptedAnswer::with_status(503, "<p>busy</p>")
+    }]);
+
+    let report = add(&server.base_url(), &[]);
+    assert_eq!(
+        report.status(),
+        "AVARA_STATUS_INTERNAL_SERVER_ERROR",
+        "{}",
+        report.stdout
+    );
+    assert_eq!(report.get("http_status"), "503");
+    assert_eq!(report.get("attempts"), "3");
+    assert_eq!(report.get("retries_exhausted"), "1");
+    assert_eq!(report.get("body_length"), "65536");
+}
+
 /// A 50 MiB body, sent plain, chunked and as a gzip bomb (50 MiB once
 /// decompressed), fails with an invalid-response status, and the C
 /// process's peak resident memory grows by far less than the body.

@@ -201,21 +201,25 @@ fn read_response(mut response: Response<Body>, settings: &Settings) -> Result<Ra
     let request_id = header("x-request-id").or_else(|| header("request-id"));
     let location = header("location");
 
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(MAX_RESPONSE_BODY_BYTES)
-        .read_to_vec()
-        .map_err(|error| {
-            let error = map_ureq_error(error, settings);
-            // An oversized body still came with a status line, so the
-            // caller sees which response it was. A cut body did not arrive.
-            if error.kind() == ErrorKind::InvalidResponse {
-                error.with_response(status, request_id.clone())
-            } else {
-                error
-            }
-        })?;
+    let body = if (200..300).contains(&status) {
+        response
+            .body_mut()
+            .with_config()
+            .limit(MAX_RESPONSE_BODY_BYTES)
+            .read_to_vec()
+            .map_err(|error| {
+                let error = map_ureq_error(error, settings);
+                // An oversized body still came with a status line, so the
+                // caller sees which response it was. A cut body did not arrive.
+                if error.kind() == ErrorKind::InvalidResponse {
+                    error.with_response(status, request_id.clone())
+                } else {
+                    error
+                }
+            })?
+    } else {
+        read_error_body(&mut response, settings)?
+    };
     Ok(RawResponse {
         status,
         body,
@@ -223,6 +227,24 @@ fn read_response(mut response: Response<Body>, settings: &Settings) -> Result<Ra
         request_id,
         location,
     })
+}
+
+/// Reads the body of a non-2xx response, keeping at most
+/// [`MAX_RESPONSE_BODY_BYTES`]. An oversized error body is cut rather than
+/// failed, so the status still decides the error category and whether to
+/// retry. The connection is then closed, not pooled, since its remaining
+/// bytes are unread.
+fn read_error_body(response: &mut Response<Body>, settings: &Settings) -> Result<Vec<u8>, Error> {
+    use std::io::Read;
+
+    let mut body = Vec::new();
+    response
+        .body_mut()
+        .as_reader()
+        .take(MAX_RESPONSE_BODY_BYTES)
+        .read_to_end(&mut body)
+        .map_err(|error| map_ureq_error(ureq::Error::from(error), settings))?;
+    Ok(body)
 }
 
 fn map_ureq_error(error: ureq::Error, settings: &Settings) -> Error {
