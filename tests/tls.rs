@@ -35,6 +35,10 @@ fn untrusted_certificate_rejected() {
     let message = report.get("message");
     assert!(message.contains("certificate"), "{message}");
     assert!(message.contains("UnknownIssuer"), "{message}");
+    assert!(
+        message.contains("ca_bundle_file"),
+        "no hint at the fix: {message}"
+    );
     assert_eq!(report.get("http_status"), "0");
     assert_eq!(server.connections(), 1);
     assert!(
@@ -100,6 +104,10 @@ fn certificate_for_other_name_rejected() {
     let message = report.get("message");
     assert!(message.contains("certificate"), "{message}");
     assert!(message.contains("not valid for name"), "{message}");
+    assert!(
+        message.contains("use the host name"),
+        "no hint at the fix: {message}"
+    );
     assert!(server.request_heads().is_empty());
 }
 
@@ -143,6 +151,11 @@ fn plain_http_server_rejected_on_https() {
         report.stdout
     );
     assert!(plain.requests().is_empty(), "request sent in clear text");
+    let message = report.get("message");
+    assert!(
+        message.contains("did not answer with TLS"),
+        "no hint at the fix: {message}"
+    );
 }
 
 #[test]

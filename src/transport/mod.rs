@@ -277,13 +277,16 @@ fn map_ureq_error(error: ureq::Error, settings: &Settings) -> Error {
             ErrorKind::Timeout,
             format!("request to {host} timed out: {io}"),
         ),
-        E::Io(io) => Error::new(
-            ErrorKind::Connection,
-            format!("connection to {host} failed: {io}"),
-        ),
+        E::Io(io) => {
+            let text = io.to_string();
+            Error::new(
+                ErrorKind::Connection,
+                format!("connection to {host} failed: {text}{}", tls_hint(&text)),
+            )
+        }
         E::Tls(reason) => Error::new(
             ErrorKind::Connection,
-            format!("TLS connection to {host} failed: {reason}"),
+            format!("TLS connection to {host} failed: {reason}{}", tls_hint(reason)),
         ),
         E::BadUri(reason) => Error::invalid_argument("base_url", reason),
         E::Http(error) => Error::invalid_argument("request", error),
@@ -291,6 +294,22 @@ fn map_ureq_error(error: ureq::Error, settings: &Settings) -> Error {
             ErrorKind::Connection,
             format!("connection to {host} failed: {other}"),
         ),
+    }
+}
+
+/// Suggests the fix for the TLS failures users most often meet; rustls
+/// names them in its error text.
+fn tls_hint(text: &str) -> &'static str {
+    if text.contains("UnknownIssuer") || text.contains("CaUsedAsEndEntity") {
+        "; the server's certificate is not signed by a trusted CA: if it uses a private or self-signed CA, pass that CA's certificate with the ca_bundle_file option"
+    } else if text.contains("NotValidForName") || text.contains("not valid for name") {
+        "; the certificate does not name the host of the base URL: use the host name the certificate was issued for"
+    } else if text.contains("Expired") {
+        "; the server's certificate has expired or is not yet valid: check the server, and this machine's clock"
+    } else if text.contains("InvalidContentType") || text.contains("CorruptMessage") {
+        "; the server did not answer with TLS: check that the base URL's scheme (https) and port match the server"
+    } else {
+        ""
     }
 }
 
