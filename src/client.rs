@@ -111,10 +111,7 @@ impl Client {
                         error
                             .with_response(response.status, response.request_id)
                             // Redacted before the cut, as in `status_error`.
-                            .with_body(
-                                self.redact(&String::from_utf8_lossy(&response.body))
-                                    .as_bytes(),
-                            )
+                            .with_body(self.redact_body(&response.body).as_bytes())
                             .with_attempts(attempt, false)
                             .redacted(self.api_key())
                     });
@@ -146,11 +143,19 @@ impl Client {
                 return Err(error.with_attempts(attempt, false));
             }
             if attempt >= max_attempts {
-                log_at!(
-                    Level::Info,
-                    "{} {path} failed after {attempt} attempts: {error}",
-                    method.as_str()
-                );
+                if settings.max_retries == 0 {
+                    log_at!(
+                        Level::Info,
+                        "{} {path} failed, retries are off: {error}",
+                        method.as_str()
+                    );
+                } else {
+                    log_at!(
+                        Level::Info,
+                        "{} {path} failed after {attempt} attempts: {error}",
+                        method.as_str()
+                    );
+                }
                 return Err(error.with_attempts(attempt, settings.max_retries > 0));
             }
 
@@ -171,7 +176,7 @@ impl Client {
     fn status_error(&self, method: Method, path: &str, response: RawResponse) -> Error {
         // Redacting the body before the 1024-byte cut means a key that
         // straddles the cut leaves no fragment behind.
-        let body = self.redact(&String::from_utf8_lossy(&response.body));
+        let body = self.redact_body(&response.body);
         let mut server_message = server_message(body.as_bytes())
             .map(|text| self.redact(&text))
             .filter(|text| !text.is_empty());
@@ -208,12 +213,63 @@ impl Client {
             .unwrap_or_default()
     }
 
+    /// Redacts the API key from a response body. A JSON body may spell the
+    /// key with escapes such as `\u005f`, which a text search misses but a
+    /// caller parsing the body would decode, so JSON strings are checked
+    /// after decoding too.
+    fn redact_body(&self, body: &[u8]) -> String {
+        let text = self.redact(&String::from_utf8_lossy(body));
+        let key = self.api_key();
+        if key.is_empty() {
+            return text;
+        }
+        let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&text) else {
+            return text;
+        };
+        if redact_json_strings(&mut value, key) {
+            value.to_string()
+        } else {
+            text
+        }
+    }
+
     fn redact(&self, text: &str) -> String {
         let key = self.api_key();
         if key.is_empty() || !text.contains(key) {
             return text.to_owned();
         }
         text.replace(key, "<redacted>")
+    }
+}
+
+/// Replaces `key` in every string and object key of `value`; returns true
+/// when anything changed.
+fn redact_json_strings(value: &mut serde_json::Value, key: &str) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::String(text) if text.contains(key) => {
+            *text = text.replace(key, "<redacted>");
+            true
+        }
+        Value::Array(items) => items.iter_mut().fold(false, |changed, item| {
+            redact_json_strings(item, key) | changed
+        }),
+        Value::Object(map) => {
+            let mut changed = false;
+            let entries = std::mem::take(map);
+            for (name, mut item) in entries {
+                changed |= redact_json_strings(&mut item, key);
+                let name = if name.contains(key) {
+                    changed = true;
+                    name.replace(key, "<redacted>")
+                } else {
+                    name
+                };
+                map.insert(name, item);
+            }
+            changed
+        }
+        _ => false,
     }
 }
 
@@ -277,5 +333,21 @@ mod tests {
         let text = server_message(long.as_bytes()).unwrap();
         assert!(text.len() <= MAX_SERVER_MESSAGE_BYTES + 3);
         assert!(text.ends_with("..."));
+    }
+
+    #[test]
+    fn json_escaped_key_redacted() {
+        let key = "sk_live_0123";
+        let mut value: serde_json::Value = serde_json::from_str(
+            r#"{"message":"bad sk\u005flive_0123","echo":{"sk_live_0123":[1,"sk_live_0123"]}}"#,
+        )
+        .unwrap();
+        assert!(redact_json_strings(&mut value, key));
+        let text = value.to_string();
+        assert!(!text.contains(key), "{text}");
+        assert_eq!(value["message"], "bad <redacted>");
+
+        let mut clean: serde_json::Value = serde_json::from_str(r#"{"message":"fine"}"#).unwrap();
+        assert!(!redact_json_strings(&mut clean, key));
     }
 }

@@ -127,4 +127,16 @@ fn logs_and_errors_hide_key() {
         "{:#?}",
         report.logs
     );
+
+    // The same echo with the key's underscores escaped as JSON \u005f:
+    // a caller that parses the body must not get the key back.
+    let escaped = DEFAULT_API_KEY.replace('_', "\\u005f");
+    server.script(vec![answer(
+        400,
+        &format!(r#"{{"message":"key {escaped}"}}"#),
+        &[],
+    )]);
+    let report = run(&add_args(&url, &["--max-retries", "0"]), &[]);
+    let body: serde_json::Value = serde_json::from_str(report.get("body")).unwrap();
+    assert_eq!(body["message"], "key <redacted>", "{}", report.stdout);
 }
