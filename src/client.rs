@@ -8,7 +8,7 @@ use crate::config::{process_env, ClientOptions, EnvLookup, Settings, MAX_SERVER_
 use crate::error::{Error, ErrorKind};
 use crate::log::{log_at, Level};
 use crate::retry;
-use crate::transport::{millis, Method, RawResponse, Transport};
+use crate::transport::{millis, Method, RawResponse, RequestTemplate, Transport};
 
 /// A client for the Avara API.
 ///
@@ -19,6 +19,8 @@ use crate::transport::{millis, Method, RawResponse, Transport};
 pub struct Client {
     transport: Arc<Transport>,
     settings: Arc<Settings>,
+    /// The URL parts and header fields built from `settings`.
+    template: Arc<RequestTemplate>,
 }
 
 impl Client {
@@ -44,6 +46,7 @@ impl Client {
         );
         Ok(Client {
             transport: Arc::new(transport),
+            template: Arc::new(RequestTemplate::new(&settings)),
             settings: Arc::new(settings),
         })
     }
@@ -58,9 +61,11 @@ impl Client {
                 "proxy and ca_bundle_file cannot change on a derived client because it shares the parent's connections; create a new client instead",
             ));
         }
+        let settings = options.derive(&self.settings);
         Ok(Client {
             transport: Arc::clone(&self.transport),
-            settings: Arc::new(options.derive(&self.settings)),
+            template: Arc::new(RequestTemplate::new(&settings)),
+            settings: Arc::new(settings),
         })
     }
 
@@ -80,7 +85,6 @@ impl Client {
         decode: impl FnOnce(&[u8]) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let settings = &*self.settings;
-        let url = format!("{}{path}", settings.base_url);
         let max_attempts = settings.max_retries + 1;
 
         let mut attempt = 0;
@@ -93,9 +97,9 @@ impl Client {
                 method.as_str()
             );
 
-            let outcome = self
-                .transport
-                .send(settings, method, &url, body, attempt - 1);
+            let outcome =
+                self.transport
+                    .send(settings, &self.template, method, path, body, attempt - 1);
             let elapsed = millis(started.elapsed());
 
             let (error, retryable, requested_wait) = match outcome {

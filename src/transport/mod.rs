@@ -5,8 +5,8 @@ use std::fmt;
 use std::time::Duration;
 
 use ureq::config::AutoHeaderValue;
-use ureq::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
-use ureq::http::{HeaderName, HeaderValue, Response};
+use ureq::http::header::{LOCATION, RETRY_AFTER};
+use ureq::http::{HeaderName, Request, Response};
 use ureq::tls::{RootCerts, TlsConfig};
 use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConnector};
 use ureq::{Agent, Body, Proxy};
@@ -20,16 +20,27 @@ use crate::retry::RetryHints;
 
 mod poll;
 mod tcp;
+mod template;
 
 use tcp::TcpConnector;
+pub(crate) use template::RequestTemplate;
 
 /// Idle keep-alive connections kept per host. Enough for a handful of
 /// threads sharing one client without reconnecting; beyond that, a
 /// connection is closed after use instead of pooled.
 const MAX_IDLE_CONNECTIONS_PER_HOST: usize = 16;
 
-const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
-const RETRY_COUNT: HeaderName = HeaderName::from_static("x-stainless-retry-count");
+// Response headers read by name. As constants they are not parsed on each
+// lookup.
+const X_SHOULD_RETRY: HeaderName = HeaderName::from_static("x-should-retry");
+const RETRY_AFTER_MS: HeaderName = HeaderName::from_static("retry-after-ms");
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
+
+/// Bytes reserved for a 2xx body before reading it. An Avara response such
+/// as `{"success":true,"message":"..."}` is far shorter, and a longer body
+/// grows the buffer as usual.
+const SUCCESS_BODY_CAPACITY: usize = 512;
 
 /// The HTTP methods the API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,9 +56,17 @@ impl Method {
             Method::Delete => "DELETE",
         }
     }
+
+    fn to_http(self) -> ureq::http::Method {
+        match self {
+            Method::Post => ureq::http::Method::POST,
+            Method::Delete => ureq::http::Method::DELETE,
+        }
+    }
 }
 
 /// A complete response: status, the headers we use, and the whole body.
+/// `hints` and `location` are read only for a non-2xx status.
 #[derive(Debug)]
 pub(crate) struct RawResponse {
     pub(crate) status: u16,
@@ -120,45 +139,42 @@ impl Transport {
         })
     }
 
-    /// Sends one request and reads the whole response. Errors carry the
-    /// category that decides whether the attempt may be retried.
+    /// Sends one request to `path` under the base URL and reads the whole
+    /// response. Errors carry the category that decides whether the attempt
+    /// may be retried.
     pub(crate) fn send(
         &self,
         settings: &Settings,
+        template: &RequestTemplate,
         method: Method,
-        url: &str,
+        path: &str,
         body: &[u8],
         retry_count: u32,
     ) -> Result<RawResponse, Error> {
-        let mut request = match method {
-            Method::Post => self.agent.post(url),
-            // A DELETE with a body: ureq drops it unless forced.
-            Method::Delete => self.agent.delete(url).force_send_body(),
-        };
+        let uri = template
+            .uri(path)
+            .map_err(|error| Error::invalid_argument("request", error))?;
+        let mut request = Request::new(body);
+        *request.method_mut() = method.to_http();
+        *request.uri_mut() = uri;
+        *request.headers_mut() = template.headers(retry_count)?;
+
         // The agent already has the timeouts of the client it was built
         // for. Only a derived client with other timeouts needs a
         // request-level copy of the agent's configuration.
         if (settings.timeout, settings.connect_timeout) != self.timeouts {
-            request = request
-                .config()
+            request = self
+                .agent
+                .configure_request(request)
                 .timeout_global(Some(settings.timeout))
                 .timeout_connect(Some(settings.connect_timeout))
                 .build();
         }
-        // Names and fixed values are constants, so only the key, the
-        // User-Agent and custom headers are parsed and copied per request.
-        let mut request = request
-            .header(AUTHORIZATION, settings.authorization.as_str())
-            .header(CONTENT_TYPE, APPLICATION_JSON)
-            .header(ACCEPT, APPLICATION_JSON)
-            .header(USER_AGENT, settings.user_agent.as_str())
-            .header(RETRY_COUNT, retry_count_value(retry_count));
-        for (name, value) in &settings.headers {
-            request = request.header(name.as_str(), value.as_str());
-        }
 
-        let response = request
-            .send(body)
+        // Agent::run() sends the body with any method, DELETE included.
+        let response = self
+            .agent
+            .run(request)
             .map_err(|error| map_ureq_error(error, settings))?;
         read_response(response, settings)
     }
@@ -175,48 +191,41 @@ fn connector_chain() -> impl Connector {
         .chain(RustlsConnector::default())
 }
 
-fn retry_count_text(retry_count: u32) -> &'static str {
-    const SMALL: [&str; 11] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"];
-    SMALL.get(retry_count as usize).copied().unwrap_or("10")
-}
-
-fn retry_count_value(retry_count: u32) -> HeaderValue {
-    HeaderValue::from_static(retry_count_text(retry_count))
-}
-
 fn read_response(mut response: Response<Body>, settings: &Settings) -> Result<RawResponse, Error> {
     let status = response.status().as_u16();
-    let header = |name: &str| {
+    let success = (200..300).contains(&status);
+    let header = |name: &HeaderName| {
         response
             .headers()
             .get(name)
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned)
     };
-    let hints = RetryHints {
-        should_retry: header("x-should-retry"),
-        retry_after_ms: header("retry-after-ms"),
-        retry_after: header("retry-after"),
+    let request_id = header(&X_REQUEST_ID).or_else(|| header(&REQUEST_ID));
+    // Only an error response is retried or redirects, so a 2xx response
+    // skips those lookups.
+    let (hints, location) = if success {
+        (RetryHints::default(), None)
+    } else {
+        let hints = RetryHints {
+            should_retry: header(&X_SHOULD_RETRY),
+            retry_after_ms: header(&RETRY_AFTER_MS),
+            retry_after: header(&RETRY_AFTER),
+        };
+        (hints, header(&LOCATION))
     };
-    let request_id = header("x-request-id").or_else(|| header("request-id"));
-    let location = header("location");
 
-    let body = if (200..300).contains(&status) {
-        response
-            .body_mut()
-            .with_config()
-            .limit(MAX_RESPONSE_BODY_BYTES)
-            .read_to_vec()
-            .map_err(|error| {
-                let error = map_ureq_error(error, settings);
-                // An oversized body still came with a status line, so the
-                // caller sees which response it was. A cut body did not arrive.
-                if error.kind() == ErrorKind::InvalidResponse {
-                    error.with_response(status, request_id.clone())
-                } else {
-                    error
-                }
-            })?
+    let body = if success {
+        read_success_body(&mut response).map_err(|error| {
+            let error = map_ureq_error(error, settings);
+            // An oversized body still came with a status line, so the
+            // caller sees which response it was. A cut body did not arrive.
+            if error.kind() == ErrorKind::InvalidResponse {
+                error.with_response(status, request_id.clone())
+            } else {
+                error
+            }
+        })?
     } else {
         read_error_body(&mut response, settings)?
     };
@@ -227,6 +236,23 @@ fn read_response(mut response: Response<Body>, settings: &Settings) -> Result<Ra
         request_id,
         location,
     })
+}
+
+/// Reads the body of a 2xx response, failing with `BodyExceedsLimit` when
+/// it is longer than [`MAX_RESPONSE_BODY_BYTES`].
+fn read_success_body(response: &mut Response<Body>) -> Result<Vec<u8>, ureq::Error> {
+    use std::io::Read;
+
+    // ureq's read_to_vec() starts from an empty vector, which costs a probe
+    // read and a reallocation; an Avara body fits in this capacity.
+    let mut body = Vec::with_capacity(SUCCESS_BODY_CAPACITY);
+    response
+        .body_mut()
+        .with_config()
+        .limit(MAX_RESPONSE_BODY_BYTES)
+        .reader()
+        .read_to_end(&mut body)?;
+    Ok(body)
 }
 
 /// Reads the body of a non-2xx response, keeping at most
@@ -438,9 +464,6 @@ mod tests {
         );
         assert_eq!(host_without_port("api.example:8443"), "api.example");
         assert_eq!(host_without_port("[::1]:80"), "::1");
-        assert_eq!(retry_count_text(0), "0");
-        assert_eq!(retry_count_text(7), "7");
-        assert_eq!(retry_count_text(12), "10");
         assert_eq!(millis(Duration::from_micros(12_345)).to_string(), "12.3");
     }
 }
