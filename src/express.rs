@@ -1,7 +1,10 @@
 //! The Express Users resource: add a user to an Express customer and
 //! remove them again.
 
-use serde::Deserialize;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::Value;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind};
@@ -9,12 +12,11 @@ use crate::ids::{encode_path_segment, validate_customer_id, validate_user_id};
 use crate::transport::Method;
 
 /// The response to an add or remove call.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsersResponse {
     /// Whether the server reports the change as made.
     pub success: bool,
     /// The server's optional explanation.
-    #[serde(default)]
     pub message: Option<String>,
 }
 
@@ -66,15 +68,24 @@ impl Client {
 pub const PANIC_TRIGGER_USER_ID: &str = "usr_deaddeaddeaddeaddeaddeaddeaddead";
 
 pub(crate) fn users_path(express_customer_id: &str) -> String {
-    format!(
-        "/v1/express/{}/users",
-        encode_path_segment(express_customer_id)
-    )
+    let segment = encode_path_segment(express_customer_id);
+    let mut path = String::with_capacity(segment.len() + 18);
+    path.push_str("/v1/express/");
+    path.push_str(&segment);
+    path.push_str("/users");
+    path
 }
 
+/// Returns the JSON body `{"userId":"<user_id>"}`. The ID is written
+/// without escaping, so it must be a validated user ID, which contains only
+/// `usr_` and hex digits.
 pub(crate) fn users_body(user_id: &str) -> Vec<u8> {
-    serde_json::to_vec(&serde_json::json!({ "userId": user_id }))
-        .expect("serializing a JSON object with one string cannot fail")
+    debug_assert!(validate_user_id(user_id).is_ok(), "{user_id:?}");
+    let mut body = Vec::with_capacity(user_id.len() + 14);
+    body.extend_from_slice(br#"{"userId":""#);
+    body.extend_from_slice(user_id.as_bytes());
+    body.extend_from_slice(br#""}"#);
+    body
 }
 
 /// Decodes a 2xx body; anything but an object with a boolean `success` is
@@ -86,10 +97,8 @@ pub(crate) fn decode_users_response(body: &[u8]) -> Result<UsersResponse, Error>
             "invalid response body: the server answered 2xx with an empty body; expected {\"success\": <bool>}",
         ));
     }
-    // Decode into a map first, because serde also fills a struct from a
-    // JSON array, field by field, and `[true]` would then pass as success.
-    let decoded = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body)
-        .and_then(|object| UsersResponse::deserialize(serde_json::Value::Object(object)));
+    let decoded = serde_json::from_slice::<UsersResponseFields>(body)
+        .and_then(UsersResponseFields::into_response);
     decoded.map_err(|error| {
         let preview = String::from_utf8_lossy(&body[..body.len().min(120)]).into_owned();
         Error::new(
@@ -97,6 +106,97 @@ pub(crate) fn decode_users_response(body: &[u8]) -> Result<UsersResponse, Error>
             format!("invalid response body: {error}; expected {{\"success\": <bool>, \"message\": <string>}}, received {preview:?}"),
         )
     })
+}
+
+/// The `success` and `message` values of a JSON object, not yet checked
+/// for type.
+///
+/// A derived `Deserialize` would also fill the struct from a JSON array,
+/// field by field, so `[true]` would pass as success. This one accepts only
+/// an object. It keeps the last value of a repeated key and checks every
+/// value as JSON, as decoding into a `serde_json::Map` would, but it
+/// keeps no other fields.
+#[derive(Default)]
+struct UsersResponseFields {
+    success: Option<Value>,
+    message: Option<Value>,
+}
+
+impl UsersResponseFields {
+    /// Converts the fields, with the error messages serde gives a derived
+    /// struct: `missing field`, `invalid type`. As from a map, whose keys
+    /// are sorted, `message` is checked before `success`.
+    fn into_response(self) -> Result<UsersResponse, serde_json::Error> {
+        let message = match self.message {
+            Some(value) => Option::<String>::deserialize(value)?,
+            None => None,
+        };
+        let success = match self.success {
+            Some(value) => bool::deserialize(value)?,
+            None => return Err(de::Error::missing_field("success")),
+        };
+        Ok(UsersResponse { success, message })
+    }
+}
+
+impl<'de> Deserialize<'de> for UsersResponseFields {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(FieldsVisitor)
+    }
+}
+
+struct FieldsVisitor;
+
+impl<'de> Visitor<'de> for FieldsVisitor {
+    type Value = UsersResponseFields;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a map")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut fields = UsersResponseFields::default();
+        while let Some(key) = map.next_key::<FieldName>()? {
+            let value = map.next_value::<Value>()?;
+            match key {
+                FieldName::Success => fields.success = Some(value),
+                FieldName::Message => fields.message = Some(value),
+                FieldName::Other => {}
+            }
+        }
+        Ok(fields)
+    }
+}
+
+/// An object key, matched without copying it.
+enum FieldName {
+    Success,
+    Message,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for FieldName {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_identifier(FieldNameVisitor)
+    }
+}
+
+struct FieldNameVisitor;
+
+impl Visitor<'_> for FieldNameVisitor {
+    type Value = FieldName;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a field name")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<FieldName, E> {
+        Ok(match name {
+            "success" => FieldName::Success,
+            "message" => FieldName::Message,
+            _ => FieldName::Other,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -6,12 +6,13 @@
 //! here, over inputs proptest generates and shrinks on failure.
 
 use proptest::prelude::*;
+use serde::Deserialize;
 use ureq::http::Uri;
 
 use crate::client::server_message;
 use crate::config::{normalize_base_url, MAX_SERVER_MESSAGE_BYTES};
 use crate::error::ErrorKind;
-use crate::express::{decode_users_response, users_path};
+use crate::express::{decode_users_response, users_path, UsersResponse};
 use crate::ids::{encode_path_segment, validate_customer_id, validate_user_id};
 
 /// Returns true when `id` is `prefix` followed by exactly 32 hex digits.
@@ -136,6 +137,43 @@ fn is_valid_users_response(body: &[u8]) -> bool {
         None | Some(serde_json::Value::Null | serde_json::Value::String(_))
     );
     success_ok && message_ok
+}
+
+/// Decodes a body and returns the response or the error message as text.
+fn decoded_as_text(body: &[u8]) -> Result<String, String> {
+    decode_users_response(body)
+        .map(|response| format!("{response:?}"))
+        .map_err(|error| error.message().to_owned())
+}
+
+/// Decodes a body as libavara 0.1.0 did: into a `serde_json::Map` first,
+/// then into the fields. This is the oracle for the decoder that skips the
+/// map, down to the error messages.
+fn map_decoded_as_text(body: &[u8]) -> Result<String, String> {
+    #[derive(serde::Deserialize)]
+    struct Fields {
+        success: bool,
+        #[serde(default)]
+        message: Option<String>,
+    }
+    if body.is_empty() {
+        return decoded_as_text(body);
+    }
+    serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body)
+        .and_then(|object| Fields::deserialize(serde_json::Value::Object(object)))
+        .map(|fields| {
+            format!(
+                "{:?}",
+                UsersResponse {
+                    success: fields.success,
+                    message: fields.message
+                }
+            )
+        })
+        .map_err(|error| {
+            let preview = String::from_utf8_lossy(&body[..body.len().min(120)]).into_owned();
+            format!("invalid response body: {error}; expected {{\"success\": <bool>, \"message\": <string>}}, received {preview:?}")
+        })
 }
 
 /// Any JSON value, nested up to a few levels.
@@ -312,6 +350,24 @@ proptest! {
         if let Err(error) = decoded {
             prop_assert_eq!(error.kind(), ErrorKind::InvalidResponse);
         }
+    }
+
+    #[test]
+    fn decoding_matches_map_decoding(value in json_value(), duplicate in proptest::option::of(json_value())) {
+        let mut body = value.to_string();
+        // A repeated key, which a map keeps the last value of.
+        if let (Some(extra), Some(inner)) = (duplicate, body.strip_suffix('}')) {
+            if inner.starts_with('{') {
+                let separator = if inner.len() > 1 { "," } else { "" };
+                body = format!("{inner}{separator}\"success\":{extra}}}");
+            }
+        }
+        prop_assert_eq!(decoded_as_text(body.as_bytes()), map_decoded_as_text(body.as_bytes()), "{}", body);
+    }
+
+    #[test]
+    fn arbitrary_bodies_decoded_as_map(body in proptest::collection::vec(any::<u8>(), 0..200)) {
+        prop_assert_eq!(decoded_as_text(&body), map_decoded_as_text(&body));
     }
 
     #[test]
