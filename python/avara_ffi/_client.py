@@ -4,7 +4,7 @@ import ctypes
 import math
 import numbers
 import threading
-from typing import Any, Callable, Dict, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Union
 
 from ._last_error import STATUS_OK, last_error
 from ._library import (
@@ -31,6 +31,8 @@ _MAX_RETRIES_LIMIT = 10
 
 # Marks an argument the caller did not pass, where None has a meaning.
 _NOT_GIVEN: Any = object()
+
+_CLOSED_MESSAGE = "the Avara client is closed; create a new one"
 
 
 class _UsersResponse:
@@ -73,6 +75,22 @@ def _encode(name: str, value: object) -> bytes:
         # ctypes would pass the text only up to the NUL, silently.
         raise ValueError("{} must not contain NUL characters: {!r}".format(name, value))
     return value.encode("utf-8")
+
+
+def _encode_ids(express_customer_id: object, user_id: object) -> Tuple[bytes, bytes]:
+    """Check and encode the IDs of an add or remove call, raising the errors
+    the official SDK raises for a wrong type or an empty customer ID."""
+    if not isinstance(express_customer_id, str):
+        raise TypeError(
+            "express_customer_id must be a str, not {}".format(type(express_customer_id).__name__)
+        )
+    if not express_customer_id:
+        raise ValueError(
+            "Expected a non-empty value for `express_customer_id` but received {!r}".format(
+                express_customer_id
+            )
+        )
+    return _encode("express_customer_id", express_customer_id), _encode("user_id", user_id)
 
 
 def _milliseconds(name: str, seconds: object, max_ms: int) -> int:
@@ -234,9 +252,15 @@ class Avara:
     def _adopt(self, handle: "ctypes._Pointer[Any]", timeout: float, max_retries: int) -> None:
         """Take ownership of a new client handle."""
         self._handle = handle
+        # The handle's address, which the add and remove calls pass.
+        self._address = ctypes.cast(handle, ctypes.c_void_p).value
         self._closed = False
         self._active_calls = 0
-        self._state = threading.Condition()
+        # _lock guards _closed, _active_calls and the handle. Calls take it
+        # directly, which is cheaper than entering a Condition; close() waits
+        # on _idle, which a call notifies when it is the last to finish.
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
         self.timeout = float(timeout)
         self.max_retries = int(max_retries)
         self.express = ExpressResource(self)
@@ -292,16 +316,17 @@ class Avara:
         """Free the client and its idle connections. Waits for calls still
         running on other threads; later calls raise RuntimeError. Calling
         close() again does nothing."""
-        state = getattr(self, "_state", None)
-        if state is None:
+        idle = getattr(self, "_idle", None)
+        if idle is None:
             return
-        with state:
+        with idle:
             if self._closed:
                 return
             self._closed = True
             while self._active_calls:
-                state.wait()
+                idle.wait()
             handle, self._handle = self._handle, ClientPointer()
+            self._address = None
         self._library.cdll.avara_client_free(handle)
 
     def is_closed(self) -> bool:
@@ -327,46 +352,59 @@ class Avara:
 
     def _users_call(
         self,
-        function_name: str,
+        add: bool,
         response_class: Callable[[bool, Optional[str]], _UsersResponse],
         express_customer_id: object,
         user_id: object,
         timeout: Any,
         extra_headers: Optional[Mapping[str, str]],
     ) -> Any:
-        if not isinstance(express_customer_id, str):
-            raise TypeError(
-                "express_customer_id must be a str, not {}".format(type(express_customer_id).__name__)
-            )
-        if not express_customer_id:
-            raise ValueError(
-                "Expected a non-empty value for `express_customer_id` but received {!r}".format(
-                    express_customer_id
-                )
-            )
-        customer = _encode("express_customer_id", express_customer_id)
-        user = _encode("user_id", user_id)
+        if (
+            type(express_customer_id) is str
+            and type(user_id) is str
+            and express_customer_id
+            and "\0" not in express_customer_id
+            and "\0" not in user_id
+        ):
+            customer = express_customer_id.encode("utf-8")
+            user = user_id.encode("utf-8")
+        else:
+            customer, user = _encode_ids(express_customer_id, user_id)
 
         if timeout is not _NOT_GIVEN or extra_headers is not None:
             # Per-call options: a short-lived derived client that shares the pool.
             with self.with_options(timeout=timeout, default_headers=extra_headers) as derived:
                 return derived._users_call(
-                    function_name, response_class, express_customer_id, user_id, _NOT_GIVEN, None
+                    add, response_class, express_customer_id, user_id, _NOT_GIVEN, None
                 )
 
-        cdll = self._library.cdll
-        function = getattr(cdll, function_name)
-        response = UsersResponsePointer()
-        with self._call() as handle:
-            # ctypes releases the GIL for the whole call, so other threads run.
-            status = function(handle, customer, user, ctypes.byref(response))
-            if status != STATUS_OK:
-                raise last_error(self._library, status)
+        # The steps of _ActiveCall, written out because this is the hot path.
+        functions = self._library.users_call
+        out_response = ctypes.c_void_p()
+        lock = self._lock
+        with lock:
+            if self._closed:
+                raise RuntimeError(_CLOSED_MESSAGE)
+            self._active_calls += 1
+            address = self._address
         try:
-            success = bool(cdll.avara_users_response_success(response))
-            message = cdll.avara_users_response_message(response)
+            # ctypes releases the GIL for the whole call, so other threads run.
+            call = functions.add if add else functions.remove
+            status = call(address, customer, user, ctypes.byref(out_response))
         finally:
-            cdll.avara_users_response_free(response)
+            with lock:
+                self._active_calls -= 1
+                if self._closed and not self._active_calls:
+                    self._idle.notify_all()
+        if status != STATUS_OK:
+            raise last_error(self._library, status)
+
+        response = out_response.value
+        try:
+            success = functions.success(response)
+            message = functions.message(response)
+        finally:
+            functions.free(response)
         return response_class(success, None if message is None else message.decode("utf-8"))
 
     def __repr__(self) -> str:
@@ -389,18 +427,19 @@ class _ActiveCall:
 
     def __enter__(self) -> "ctypes._Pointer[Any]":
         client = self._client
-        with client._state:
+        with client._lock:
             if client._closed:
-                raise RuntimeError("the Avara client is closed; create a new one")
+                raise RuntimeError(_CLOSED_MESSAGE)
             client._active_calls += 1
-        return client._handle
+            return client._handle
 
     def __exit__(self, *exc_info: object) -> None:
         client = self._client
-        with client._state:
+        with client._lock:
             client._active_calls -= 1
-            if client._active_calls == 0:
-                client._state.notify_all()
+            # Only close() waits, and only after setting _closed.
+            if client._closed and not client._active_calls:
+                client._idle.notify_all()
 
 
 class ExpressResource:
@@ -434,7 +473,7 @@ class UsersResource:
         Transient failures are retried as configured on the client.
         """
         return self._client._users_call(
-            "avara_express_users_add",
+            True,
             UserAddResponse,
             express_customer_id,
             user_id,
@@ -456,7 +495,7 @@ class UsersResource:
         Arguments are as for ``add()``.
         """
         return self._client._users_call(
-            "avara_express_users_remove",
+            False,
             UserRemoveResponse,
             express_customer_id,
             user_id,
