@@ -540,10 +540,10 @@ AvaraStatus avara_client_options_set_max_retries(AvaraClientOptions *options,
  * `AVARA_CUSTOM_HEADERS`; a header of the same name (compared without
  * case) is replaced. The name must be an HTTP token and the value visible
  * ASCII, spaces and tabs; CR and LF are rejected. Each is at most 4096
- * bytes long. Headers the library sets itself (Authorization,
- * Content-Type, Accept, User-Agent, Host, Content-Length,
- * Transfer-Encoding, Connection, x-stainless-retry-count) cannot be
- * replaced. Both strings are copied.
+ * bytes long. Headers the library sets or controls itself
+ * (Authorization, Content-Type, Accept, User-Agent, Host, Content-Length,
+ * Transfer-Encoding, Connection, Expect, x-stainless-retry-count) are
+ * rejected. Both strings are copied.
  *
  * # Safety
  * `options` is a live options handle used by no other thread; `name` and

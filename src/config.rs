@@ -39,13 +39,17 @@ pub(crate) const MAX_SERVER_MESSAGE_BYTES: usize = 1024;
 /// mistake such as a wrong buffer, and the server would reject it anyway.
 pub(crate) const MAX_HEADER_FIELD_BYTES: usize = 4096;
 
-/// Headers the library sets itself, which default headers may not replace.
+/// Headers the library sets or controls itself, which default headers may
+/// not replace or add.
 const RESERVED_HEADERS: &[&str] = &[
     "accept",
     "authorization",
     "connection",
     "content-length",
     "content-type",
+    // A 100-continue wait only delays these small requests, by 1 s when
+    // the server ignores it.
+    "expect",
     "host",
     "transfer-encoding",
     "user-agent",
@@ -536,7 +540,7 @@ fn validate_header(what: &str, name: &str, value: &str) -> Result<(), Error> {
         return Err(Error::invalid_argument(
             what,
             format!(
-                "{name} is set by the library and cannot be replaced (use the api_key or user_agent_suffix option instead)"
+                "{name} is controlled by the library and cannot be a default header (set the key with the api_key option and extra User-Agent text with user_agent_suffix)"
             ),
         ));
     }
@@ -667,7 +671,9 @@ mod tests {
         let error = parse_custom_headers("Bad Name: 1").unwrap_err();
         assert!(error.message().contains("AVARA_CUSTOM_HEADERS"));
         let error = parse_custom_headers("Authorization: Bearer x").unwrap_err();
-        assert!(error.message().contains("cannot be replaced"));
+        assert!(error.message().contains("cannot be a default header"));
+        let error = parse_custom_headers("Expect: 100-continue").unwrap_err();
+        assert!(error.message().contains("Expect"), "{}", error.message());
     }
 
     #[test]

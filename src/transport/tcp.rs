@@ -167,9 +167,8 @@ impl Transport for TcpTransport {
 
         let timeout = timeout.for_write();
         let deadline = Deadline::after(timeout);
-        send_all(&self.stream, &self.unsent, deadline, timeout.reason)?;
-        self.unsent.clear();
-        send_all(&self.stream, output, deadline, timeout.reason)
+        flush_unsent(&self.stream, &mut self.unsent, deadline, timeout.reason)?;
+        send_all(&self.stream, output, &mut 0, deadline, timeout.reason)
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
@@ -184,8 +183,7 @@ impl Transport for TcpTransport {
         // first saves a read that would fail with WouldBlock.
         let mut wait_first = !self.unsent.is_empty();
         if wait_first {
-            send_all(&self.stream, &self.unsent, deadline, timeout.reason)?;
-            self.unsent.clear();
+            flush_unsent(&self.stream, &mut self.unsent, deadline, timeout.reason)?;
         }
 
         let input = self.buffers.input_append_buf();
@@ -234,18 +232,36 @@ fn is_idle_and_open(stream: &TcpStream) -> bool {
     }
 }
 
-/// Writes all of `bytes`, waiting with poll() while the socket's send
-/// buffer is full.
-fn send_all(
+/// Sends the output held back in `unsent`, removing each part once it is
+/// written. A timeout that ureq recovers from, such as the end of its wait
+/// for `100 Continue`, then leaves only the bytes not yet sent, so the next
+/// flush never sends a byte twice.
+fn flush_unsent(
     stream: &TcpStream,
-    mut bytes: &[u8],
+    unsent: &mut Vec<u8>,
     deadline: Deadline,
     reason: Timeout,
 ) -> Result<(), ureq::Error> {
-    while !bytes.is_empty() {
-        match (&*stream).write(bytes) {
+    let mut sent = 0;
+    let result = send_all(stream, unsent, &mut sent, deadline, reason);
+    unsent.drain(..sent);
+    result
+}
+
+/// Writes `bytes` from offset `*sent` on, waiting with poll() while the
+/// socket's send buffer is full. `*sent` counts the bytes written, also
+/// when an error or timeout ends the loop early.
+fn send_all(
+    stream: &TcpStream,
+    bytes: &[u8],
+    sent: &mut usize,
+    deadline: Deadline,
+    reason: Timeout,
+) -> Result<(), ureq::Error> {
+    while *sent < bytes.len() {
+        match (&*stream).write(&bytes[*sent..]) {
             Ok(0) => return Err(ureq::Error::Io(io::ErrorKind::WriteZero.into())),
-            Ok(written) => bytes = &bytes[written..],
+            Ok(written) => *sent += written,
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
                 wait_until(stream, Interest::Writable, deadline, reason)?;
             }
