@@ -211,6 +211,10 @@ impl Transport for TcpTransport {
         // Nothing reads the socket in between, so a stray byte or a close
         // that the first probe would see is still there for the second, and
         // no dead connection is reused when only the second one runs.
+        // NOTE: this relies on ureq 3.5's pool probing on both sides (the
+        // version is pinned). Over TLS, a close_notify that rustls read with
+        // the response is invisible here, so the next call on that
+        // connection fails and is retried after a backoff.
         if mem::take(&mut self.used_since_probe) {
             return true;
         }
