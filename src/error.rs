@@ -185,39 +185,40 @@ impl Error {
         self
     }
 
-    /// The category of the failure.
+    /// Returns the category of the failure.
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
 
-    /// The full message, the same text as `Display`.
+    /// Returns the full message, the same text as `Display`.
     pub fn message(&self) -> &str {
         &self.message
     }
 
-    /// The HTTP status of the last response, or 0 when no response arrived.
+    /// Returns the HTTP status of the last response, or 0 when no response
+    /// arrived.
     pub fn http_status(&self) -> u16 {
         self.http_status
     }
 
-    /// The server's own explanation: the JSON body's `message`, else its
+    /// Returns the server's own explanation: the JSON body's `message`, else its
     /// `error`, else the body text, cut at 1024 bytes.
     pub fn server_message(&self) -> Option<&str> {
         self.server_message.as_deref()
     }
 
-    /// The body of the failed response as text, cut at 64 KiB, or `None`
+    /// Returns the body of the failed response as text, cut at 64 KiB, or `None`
     /// when there was no response or it had no body.
     pub fn body(&self) -> Option<&str> {
         self.body.as_deref()
     }
 
-    /// The `x-request-id` header of the last response, when present.
+    /// Returns the `x-request-id` header of the last response, when present.
     pub fn request_id(&self) -> Option<&str> {
         self.request_id.as_deref()
     }
 
-    /// How many HTTP attempts were made; 0 when the request was rejected
+    /// Returns how many HTTP attempts were made; 0 when the request was rejected
     /// before any traffic.
     pub fn attempts(&self) -> u32 {
         self.attempts

@@ -16,14 +16,15 @@ pub use avara_mock::{
     SECOND_CUSTOMER_ID, SECOND_USER_ID,
 };
 
-/// The repository root.
+/// Returns the repository root.
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The directory holding the `libavara.so` built together with this test
-/// binary: `<target>/<profile>/deps`. Cargo refreshes the copy one level
-/// up only on `cargo build`, so that one may be stale during `cargo test`.
+/// Returns the directory holding the `libavara.so` built together with
+/// this test binary: `<target>/<profile>/deps`. Cargo refreshes the copy
+/// one level up only on `cargo build`, so that one may be stale during
+/// `cargo test`.
 pub fn library_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary has a path");
     let dir = exe
@@ -132,8 +133,8 @@ fn test_binary_name() -> String {
     exe.file_stem().unwrap().to_string_lossy().into_owned()
 }
 
-/// A program run: the command with a clean Avara environment, so settings
-/// from the developer's shell cannot leak into a test.
+/// Builds a command for `program` with the Avara and proxy variables
+/// removed, so settings from the developer's shell cannot leak into a test.
 pub fn command(program: &Path) -> Command {
     let mut command = Command::new(program);
     // cargo test puts <target>/debug on LD_LIBRARY_PATH, which would win
@@ -249,7 +250,7 @@ pub fn add_args(url: &str, extra: &[&str]) -> Vec<String> {
     args
 }
 
-/// A scripted answer with a status, a JSON body and headers.
+/// Builds a scripted answer with a status, a JSON body and headers.
 pub fn answer(status: u16, body: &str, headers: &[(&str, &str)]) -> ScriptedAnswer {
     ScriptedAnswer {
         headers: headers
@@ -260,7 +261,7 @@ pub fn answer(status: u16, body: &str, headers: &[(&str, &str)]) -> ScriptedAnsw
     }
 }
 
-/// A loopback port with nothing listening: bound, then released.
+/// Returns a loopback port with nothing listening: bound, then released.
 pub fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
