@@ -468,8 +468,9 @@ const MAX_CA_BUNDLE_BYTES: u64 = 16 << 20;
 fn read_small_file(path: &str, max_bytes: u64) -> Result<Vec<u8>, String> {
     use std::io::Read;
 
-    let file = std::fs::File::open(path).map_err(|error| error.to_string())?;
-    let metadata = file.metadata().map_err(|error| error.to_string())?;
+    // Check before opening: opening a FIFO for reading blocks until a
+    // writer appears.
+    let metadata = std::fs::metadata(path).map_err(|error| error.to_string())?;
     if !metadata.is_file() {
         return Err("it is not a regular file; pass the path of a PEM file".to_owned());
     }
@@ -479,6 +480,7 @@ fn read_small_file(path: &str, max_bytes: u64) -> Result<Vec<u8>, String> {
             metadata.len()
         ));
     }
+    let file = std::fs::File::open(path).map_err(|error| error.to_string())?;
     let mut contents = Vec::new();
     // The file may grow between the size check and the read.
     file.take(max_bytes + 1)
