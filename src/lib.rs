@@ -16,12 +16,14 @@
 //! # Ok::<(), avara::Error>(())
 //! ```
 
-#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(unsafe_code, unsafe_op_in_unsafe_fn)]
 
 mod client;
 mod config;
 mod error;
 mod express;
+// The C ABI is the one module allowed to use `unsafe`.
+#[allow(unsafe_code)]
 pub mod ffi;
 mod ids;
 pub mod log;
