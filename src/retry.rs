@@ -2,7 +2,7 @@
 //!
 //! The rules follow the official Avara SDKs (Stainless-generated, checked
 //! against the Python SDK 0.3.0): retry connection errors, timeouts, 408,
-//! 409, 429 and 5xx unless the server says otherwise in `x-should-retry`;
+//! 409, 429 and 5xx unless the server's `x-should-retry` header overrides that;
 //! wait what `retry-after-ms` or `Retry-After` asks when that is more than
 //! 0 and at most 60 s, else back off exponentially with jitter.
 
@@ -192,7 +192,8 @@ mod tests {
             let j = jitter();
             assert!((0.0..1.0).contains(&j), "{j}");
             let delay = retry_delay(None, 2, j);
-            assert!(delay > Duration::from_millis(1500) && delay <= Duration::from_secs(2));
+            assert!(delay > Duration::from_millis(1500), "{delay:?}");
+            assert!(delay <= Duration::from_secs(2), "{delay:?}");
         }
     }
 }

@@ -14,7 +14,7 @@ use super::boundary::{
 use super::client::AvaraClient;
 use super::status::AvaraStatus;
 
-/// The answer to `avara_express_users_add()` or
+/// The response to `avara_express_users_add()` or
 /// `avara_express_users_remove()`. Read it with
 /// `avara_users_response_success()` and `avara_users_response_message()`,
 /// then free it with `avara_users_response_free()`.

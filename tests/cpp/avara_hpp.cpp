@@ -74,7 +74,8 @@ void add_remove(const std::string &base_url) {
 
     avara::UsersResponse added = client.express_users_add(customer_id, user_id);
     CHECK(added.success);
-    CHECK(added.message.has_value() && added.message->find(user_id) != std::string::npos);
+    CHECK(added.message.has_value());
+    CHECK(added.message.value_or("").find(user_id) != std::string::npos);
 
     avara::UsersResponse removed = client.express_users_remove(customer_id, user_id);
     CHECK(removed.success);
@@ -89,9 +90,10 @@ void status_errors(const std::string &base_url) {
     CHECK(conflict.status() == avara::Status::conflict);
     CHECK(std::strcmp(conflict.status_name(), "AVARA_STATUS_CONFLICT") == 0);
     CHECK(conflict.http_status() == 409);
-    CHECK(conflict.server_message().has_value() &&
-          conflict.server_message()->find(member_user_id) != std::string::npos);
-    CHECK(conflict.request_id().has_value() && conflict.request_id()->rfind("req_", 0) == 0);
+    CHECK(conflict.server_message().has_value());
+    CHECK(conflict.server_message().value_or("").find(member_user_id) != std::string::npos);
+    CHECK(conflict.request_id().has_value());
+    CHECK(conflict.request_id().value_or("").rfind("req_", 0) == 0);
     CHECK(conflict.attempts() == 1);
     CHECK(std::string(conflict.what()).find("409") != std::string::npos);
 
