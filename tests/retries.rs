@@ -277,8 +277,10 @@ fn request_timeout_fires_within_bound() {
     );
 }
 
+/// The stall starts 40 bytes into the response, inside the status line
+/// and headers; `servers.rs` covers a stall inside the body.
 #[test]
-fn stalled_body_times_out() {
+fn stalled_headers_time_out() {
     let server = Server::start(Config::default()).unwrap();
     server.script(vec![ScriptedAnswer {
         stall_after_bytes: Some(40),
