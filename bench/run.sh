@@ -58,7 +58,9 @@ if [ -n "$missing" ]; then
     fi
 fi
 
-"$cargo" build --release -p avara -p avara-mock
+# `make release` also links libavara.so.0, the soname that avara_bench
+# looks for at run time, to the freshly built libavara.so.
+"${MAKE:-make}" -C "$root" release TARGET_DIR="$target_dir" CARGO="$cargo"
 
 mkdir -p "$build_dir"
 common_flags="-std=c11 -O2 -Wall -Wextra -Werror -pthread"
