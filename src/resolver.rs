@@ -2,6 +2,7 @@
 //! and the addresses of a host name are reused for a minute.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Instant;
 
 use ureq::config::Config;
@@ -11,7 +12,7 @@ use ureq::unversioned::transport::NextTimeout;
 
 mod cache;
 
-use cache::DnsCache;
+pub(crate) use cache::DnsCache;
 
 /// A resolver that turns an IP-literal host such as `127.0.0.1` or `[::1]`
 /// into its address directly, and caches the lookups of host names that it
@@ -27,11 +28,22 @@ use cache::DnsCache;
 ///
 /// A host name's addresses are reused for [`cache::TIME_TO_LIVE`] per
 /// host, port and IP family. Failed lookups are not cached, so the next
-/// request looks the name up again.
+/// request looks the name up again. The TCP connector shares the cache and
+/// drops a lookup whose addresses all failed to connect.
 #[derive(Debug, Default)]
 pub(crate) struct CachingResolver<R = DefaultResolver> {
     fallback: R,
-    cache: DnsCache,
+    cache: Arc<DnsCache>,
+}
+
+impl CachingResolver {
+    /// Creates a resolver that keeps its lookups in `cache`.
+    pub(crate) fn with_cache(cache: Arc<DnsCache>) -> CachingResolver {
+        CachingResolver {
+            fallback: DefaultResolver::default(),
+            cache,
+        }
+    }
 }
 
 impl<R: Resolver> Resolver for CachingResolver<R> {

@@ -1,6 +1,7 @@
 //! A bounded, time-limited cache of host name lookups, shared by the
 //! threads that use one client.
 
+use std::net::SocketAddr;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -39,13 +40,13 @@ impl Entry {
 /// most [`MAX_ENTRIES`] entries needs no allocation per lookup, unlike a
 /// map keyed by an owned host name.
 #[derive(Debug, Default)]
-pub(super) struct DnsCache {
+pub(crate) struct DnsCache {
     entries: Mutex<Vec<Entry>>,
 }
 
 impl DnsCache {
     /// Returns the cached addresses of `host`, unless they expired by `now`.
-    pub(super) fn get(
+    pub(crate) fn get(
         &self,
         host: &str,
         port: u16,
@@ -62,7 +63,7 @@ impl DnsCache {
     /// Stores the addresses of a lookup that completed at `now`, replacing
     /// an older result for the same key. When the cache is full, expired
     /// entries go first, then the one closest to expiry.
-    pub(super) fn insert(
+    pub(crate) fn insert(
         &self,
         host: &str,
         port: u16,
@@ -94,6 +95,23 @@ impl DnsCache {
         });
     }
 
+    /// Drops every lookup whose addresses are all in `failed`, the
+    /// addresses a connection attempt could not reach. The next request
+    /// then looks the host up again, which finds the new address after a
+    /// failover, instead of reusing the dead one until the lookup expires.
+    pub(crate) fn forget_unreachable(&self, failed: &[SocketAddr]) {
+        if failed.is_empty() {
+            return;
+        }
+        let mut entries = self.lock();
+        entries.retain(|entry| {
+            !entry
+                .addresses
+                .iter()
+                .all(|address| failed.contains(address))
+        });
+    }
+
     #[cfg(test)]
     pub(super) fn len(&self) -> usize {
         self.lock().len()
@@ -110,7 +128,6 @@ impl DnsCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::net::SocketAddr;
     use std::sync::Arc;
     use ureq::unversioned::resolver::{DefaultResolver, Resolver};
 
@@ -154,6 +171,43 @@ mod tests {
         assert_eq!(cache.get("api.example", 8443, IpFamily::Any, now), None);
         assert_eq!(cache.get("api.example", 443, IpFamily::Ipv4Only, now), None);
         assert_eq!(cache.get("other.example", 443, IpFamily::Any, now), None);
+    }
+
+    #[test]
+    fn unreachable_lookup_forgotten() {
+        let cache = DnsCache::default();
+        let now = Instant::now();
+        let dead = addresses_of(&["192.0.2.1:443", "192.0.2.2:443"]);
+        let alive = addresses_of(&["192.0.2.1:443", "192.0.2.3:443"]);
+        cache.insert("dead.example", 443, IpFamily::Any, dead, now);
+        cache.insert("alive.example", 443, IpFamily::Any, alive.clone(), now);
+
+        let failed: Vec<SocketAddr> = ["192.0.2.2:443", "192.0.2.1:443"]
+            .iter()
+            .map(|text| text.parse().unwrap())
+            .collect();
+        cache.forget_unreachable(&failed);
+
+        assert_eq!(cache.get("dead.example", 443, IpFamily::Any, now), None);
+        assert_eq!(
+            cache.get("alive.example", 443, IpFamily::Any, now),
+            Some(alive)
+        );
+    }
+
+    #[test]
+    fn no_failed_addresses_forget_nothing() {
+        let cache = DnsCache::default();
+        let now = Instant::now();
+        let addresses = addresses_of(&["192.0.2.1:443"]);
+        cache.insert("api.example", 443, IpFamily::Any, addresses.clone(), now);
+
+        cache.forget_unreachable(&[]);
+
+        assert_eq!(
+            cache.get("api.example", 443, IpFamily::Any, now),
+            Some(addresses)
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! a bounded body, and turning ureq's errors into ours.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use ureq::config::AutoHeaderValue;
@@ -15,7 +16,7 @@ use crate::config::{
     redact_url_credentials, ClientOptions, EnvLookup, Settings, MAX_RESPONSE_BODY_BYTES,
 };
 use crate::error::{Error, ErrorKind};
-use crate::resolver::CachingResolver;
+use crate::resolver::{CachingResolver, DnsCache};
 use crate::retry::RetryHints;
 
 mod poll;
@@ -132,7 +133,9 @@ impl Transport {
             .tls_config(tls)
             .proxy(proxy)
             .build();
-        let agent = Agent::with_parts(config, connector_chain(), <CachingResolver>::default());
+        let dns_cache = Arc::new(DnsCache::default());
+        let resolver = CachingResolver::with_cache(Arc::clone(&dns_cache));
+        let agent = Agent::with_parts(config, connector_chain(dns_cache), resolver);
         Ok(Transport {
             agent,
             timeouts: (settings.timeout, settings.connect_timeout),
@@ -184,10 +187,10 @@ impl Transport {
 /// [`TcpConnector`] in place of ureq's: a CONNECT tunnel when an HTTP or
 /// HTTPS proxy applies, else a direct TCP connection, then rustls for https
 /// URLs. ConnectProxyConnector opens its connection to the proxy through
-/// this same chain.
-fn connector_chain() -> impl Connector {
+/// this same chain. `dns_cache` is the resolver's.
+fn connector_chain(dns_cache: Arc<DnsCache>) -> impl Connector {
     ().chain(ConnectProxyConnector::default())
-        .chain(TcpConnector)
+        .chain(TcpConnector::new(dns_cache))
         .chain(RustlsConnector::default())
 }
 

@@ -26,6 +26,7 @@ use ureq::ProxyProtocol;
 use ureq::Timeout;
 
 use super::poll::{self, Interest};
+use crate::resolver::DnsCache;
 
 /// Request bytes held back before they are sent without waiting for the
 /// transport to be asked for input. It is far above the few hundred bytes
@@ -37,7 +38,31 @@ const MAX_UNSENT_BYTES: usize = 16 * 1024;
 /// an earlier connector in the chain, such as a CONNECT tunnel, passes
 /// through unchanged.
 #[derive(Debug, Default)]
-pub(crate) struct TcpConnector;
+pub(crate) struct TcpConnector {
+    /// The resolver's cache. A lookup whose addresses all fail here is
+    /// dropped from it.
+    dns_cache: Arc<DnsCache>,
+}
+
+impl TcpConnector {
+    pub(crate) fn new(dns_cache: Arc<DnsCache>) -> TcpConnector {
+        TcpConnector { dns_cache }
+    }
+
+    /// Connects to the first of `addresses` that accepts. When none does,
+    /// the cached lookups made only of the addresses tried are dropped, so
+    /// a retry looks the host up again.
+    fn open(
+        &self,
+        addresses: &[SocketAddr],
+        timeout: NextTimeout,
+    ) -> Result<TcpStream, ureq::Error> {
+        connect_any(addresses, timeout).map_err(|(error, tried)| {
+            self.dns_cache.forget_unreachable(&addresses[..tried]);
+            error
+        })
+    }
+}
 
 impl<In: Transport> Connector<In> for TcpConnector {
     type Out = Either<In, TcpTransport>;
@@ -52,7 +77,7 @@ impl<In: Transport> Connector<In> for TcpConnector {
         }
         reject_socks_proxy(details)?;
 
-        let stream = connect_any(&details.addrs, details.timeout)?;
+        let stream = self.open(&details.addrs, details.timeout)?;
         let transport = TcpTransport::new(stream, details.config)?;
         // Lets ureq's Agent::shutdown() interrupt I/O on this socket.
         (details.register_shutdown)(Arc::downgrade(&transport.stream) as Weak<dyn ShutdownHandle>)?;
@@ -86,11 +111,16 @@ fn reject_socks_proxy(details: &ConnectionDetails) -> Result<(), ureq::Error> {
 
 /// Connects to each address in turn until one accepts, within the connect
 /// timeout. Every address but the last gets half of the time left, so one
-/// that never completes the handshake leaves time for the rest. The error
-/// returned is that of the last address tried.
-fn connect_any(addresses: &[SocketAddr], timeout: NextTimeout) -> Result<TcpStream, ureq::Error> {
+/// that never completes the handshake leaves time for the rest. On failure
+/// it returns the error of the last address tried and how many addresses,
+/// from the first on, were tried.
+fn connect_any(
+    addresses: &[SocketAddr],
+    timeout: NextTimeout,
+) -> Result<TcpStream, (ureq::Error, usize)> {
     let deadline = Deadline::after(timeout);
     let mut last_error = ureq::Error::HostNotFound;
+    let mut tried = 0;
 
     for (index, address) in addresses.iter().enumerate() {
         let is_last = index + 1 == addresses.len();
@@ -103,6 +133,7 @@ fn connect_any(addresses: &[SocketAddr], timeout: NextTimeout) -> Result<TcpStre
                 TcpStream::connect_timeout(address, share.max(Duration::from_millis(1)))
             }
         };
+        tried += 1;
         match attempt {
             Ok(stream) => return Ok(stream),
             Err(error) if error.kind() == io::ErrorKind::TimedOut => {
@@ -116,9 +147,9 @@ fn connect_any(addresses: &[SocketAddr], timeout: NextTimeout) -> Result<TcpStre
         .remaining()
         .is_some_and(|remaining| remaining.is_zero())
     {
-        return Err(ureq::Error::Timeout(timeout.reason));
+        return Err((ureq::Error::Timeout(timeout.reason), tried));
     }
-    Err(last_error)
+    Err((last_error, tried))
 }
 
 /// A keep-alive TCP connection on a non-blocking socket.
@@ -334,6 +365,8 @@ impl std::fmt::Debug for TcpTransport {
 mod tests {
     use super::*;
     use std::net::TcpListener;
+    use ureq::config::IpFamily;
+    use ureq::unversioned::resolver::{DefaultResolver, Resolver};
     use ureq::unversioned::transport::time;
 
     fn timeout_of(duration: Duration) -> NextTimeout {
@@ -499,7 +532,9 @@ mod tests {
         let stream = connect_any(&[closed, open], timeout_of(Duration::from_secs(5))).unwrap();
         assert_eq!(stream.peer_addr().unwrap(), open);
 
-        let error = connect_any(&[closed], timeout_of(Duration::from_secs(5))).unwrap_err();
+        let (error, tried) =
+            connect_any(&[closed], timeout_of(Duration::from_secs(5))).unwrap_err();
+        assert_eq!(tried, 1);
         let ureq::Error::Io(error) = error else {
             panic!("expected an I/O error, got {error:?}");
         };
@@ -514,10 +549,43 @@ mod tests {
         let mut timeout = timeout_of(Duration::ZERO);
         timeout.reason = Timeout::Connect;
 
-        let error = connect_any(&[open], timeout).unwrap_err();
+        let (error, tried) = connect_any(&[open], timeout).unwrap_err();
         assert!(
             matches!(error, ureq::Error::Timeout(Timeout::Connect)),
             "{error:?}"
         );
+        assert_eq!(tried, 0);
+    }
+
+    #[test]
+    fn failed_connect_forgets_lookup() {
+        let closed = {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap()
+        };
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let open = listener.local_addr().unwrap();
+        let dns_cache = Arc::new(DnsCache::default());
+        let connector = TcpConnector::new(Arc::clone(&dns_cache));
+        let now = Instant::now();
+        let lookup = |address: SocketAddr| {
+            let mut addresses = DefaultResolver::default().empty();
+            addresses.push(address);
+            addresses
+        };
+        dns_cache.insert("moved.example", 80, IpFamily::Any, lookup(closed), now);
+        dns_cache.insert("up.example", 80, IpFamily::Any, lookup(open), now);
+
+        connector
+            .open(&[closed], timeout_of(Duration::from_secs(5)))
+            .unwrap_err();
+        connector
+            .open(&[open], timeout_of(Duration::from_secs(5)))
+            .unwrap();
+
+        assert_eq!(dns_cache.get("moved.example", 80, IpFamily::Any, now), None);
+        assert!(dns_cache
+            .get("up.example", 80, IpFamily::Any, now)
+            .is_some());
     }
 }
