@@ -121,9 +121,6 @@ def placements():
     return [shared, separate]
 
 
-UNPINNED = Placement("unpinned", "client and server on any CPU")
-
-
 def pinning(cpus):
     """Returns a preexec_fn that pins a child process to `cpus`, or None."""
     if cpus is None:
@@ -469,7 +466,7 @@ def run_rounds(contestants, nginx, plan, work_dir, wrk_script, placement):
 
 def run_thread_rounds(thread_contestants, nginx, plan, work_dir):
     """Runs the four-thread variants on every CPU, alternating their order."""
-    nginx.pin(UNPINNED.server_cpus)
+    nginx.pin(None)
     totals = {contestant.key: Totals() for contestant in thread_contestants}
     for round_number in range(plan.thread_rounds):
         order = thread_contestants if round_number % 2 == 0 else thread_contestants[::-1]
