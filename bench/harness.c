@@ -19,6 +19,7 @@ typedef struct {
     const BenchContestant *contestant;
     const BenchConfig *config;
     pthread_barrier_t *start_barrier;
+    pthread_barrier_t *end_barrier;
     uint64_t *latencies_ns;   /* this thread's slice of the shared array */
     long calls;
     long errors;
@@ -65,6 +66,7 @@ static void *run_thread(void *argument) {
     if (context == NULL) {
         state->init_failed = true;
         pthread_barrier_wait(state->start_barrier);
+        pthread_barrier_wait(state->end_barrier);
         return NULL;
     }
 
@@ -90,6 +92,9 @@ static void *run_thread(void *argument) {
         }
     }
 
+    /* The main thread stops the clock and reads the CPU time while every
+     * thread waits here, so closing the connection is not timed. */
+    pthread_barrier_wait(state->end_barrier);
     state->contestant->thread_free(context);
     return NULL;
 }
@@ -194,6 +199,7 @@ int bench_main(int argc, char **argv, const BenchContestant *contestant) {
     ThreadState *states;
     pthread_t *threads;
     pthread_barrier_t start_barrier;
+    pthread_barrier_t end_barrier;
     uint64_t *latencies_ns;
     struct rusage before, after;
     uint64_t started, finished;
@@ -222,6 +228,7 @@ int bench_main(int argc, char **argv, const BenchContestant *contestant) {
      * rather than this array filling up. */
     memset(latencies_ns, 0xff, (size_t)config.calls * sizeof *latencies_ns);
     pthread_barrier_init(&start_barrier, NULL, (unsigned)config.threads + 1);
+    pthread_barrier_init(&end_barrier, NULL, (unsigned)config.threads + 1);
 
     for (int t = 0; t < config.threads; t++) {
         long share = config.calls / config.threads + (t < config.calls % config.threads);
@@ -229,6 +236,7 @@ int bench_main(int argc, char **argv, const BenchContestant *contestant) {
             .contestant = contestant,
             .config = &config,
             .start_barrier = &start_barrier,
+            .end_barrier = &end_barrier,
             .latencies_ns = latencies_ns + offset,
             .calls = share,
         };
@@ -243,13 +251,15 @@ int bench_main(int argc, char **argv, const BenchContestant *contestant) {
     pthread_barrier_wait(&start_barrier);
     getrusage(RUSAGE_SELF, &before);
     started = now_ns();
+    /* Every thread has made its timed calls when this barrier opens. */
+    pthread_barrier_wait(&end_barrier);
+    finished = now_ns();
+    getrusage(RUSAGE_SELF, &after);
     for (int t = 0; t < config.threads; t++) {
         pthread_join(threads[t], NULL);
         errors += states[t].errors;
         init_failed = init_failed || states[t].init_failed;
     }
-    finished = now_ns();
-    getrusage(RUSAGE_SELF, &after);
     /* The peak RSS comes from VmHWM because Linux carries ru_maxrss over
      * execve(), so it would report the parent's peak when that is larger. */
     peak_rss_kb = status_field_kb("VmHWM:");
