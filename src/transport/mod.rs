@@ -19,9 +19,14 @@ use crate::error::{Error, ErrorKind};
 use crate::resolver::{CachingResolver, DnsCache};
 use crate::retry::RetryHints;
 
+mod errors;
 mod poll;
+mod proxy;
 mod tcp;
 mod template;
+
+use errors::map_ureq_error;
+use proxy::proxy_from_env;
 
 use tcp::TcpConnector;
 pub(crate) use template::RequestTemplate;
@@ -276,126 +281,6 @@ fn read_error_body(response: &mut Response<Body>, settings: &Settings) -> Result
     Ok(body)
 }
 
-fn map_ureq_error(error: ureq::Error, settings: &Settings) -> Error {
-    use ureq::Error as E;
-    let host = host_of(&settings.base_url);
-    match error {
-        E::Timeout(ureq::Timeout::Connect) => Error::new(
-            ErrorKind::Timeout,
-            format!(
-                "connecting to {host} timed out after {} ms (connect timeout); check the host and port, or raise connect_timeout_ms",
-                settings.connect_timeout.as_millis()
-            ),
-        ),
-        E::Timeout(_) => Error::new(
-            ErrorKind::Timeout,
-            format!(
-                "request to {host} timed out after {} ms; raise timeout_ms if the server is slow",
-                settings.timeout.as_millis()
-            ),
-        ),
-        E::BodyExceedsLimit(limit) => Error::new(
-            ErrorKind::InvalidResponse,
-            format!("response body from {host} exceeds the limit of {limit} bytes"),
-        ),
-        E::HostNotFound => Error::new(
-            ErrorKind::Connection,
-            format!("connection to {host} failed: host not found; check the base URL"),
-        ),
-        E::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => Error::new(
-            ErrorKind::Timeout,
-            format!("request to {host} timed out: {io}"),
-        ),
-        E::Io(io) => {
-            let text = io.to_string();
-            Error::new(
-                ErrorKind::Connection,
-                format!("connection to {host} failed: {text}{}", tls_hint(&text)),
-            )
-        }
-        E::Tls(reason) => Error::new(
-            ErrorKind::Connection,
-            format!("TLS connection to {host} failed: {reason}{}", tls_hint(reason)),
-        ),
-        E::BadUri(reason) => Error::invalid_argument("base_url", reason),
-        E::Http(error) => Error::invalid_argument("request", error),
-        other => Error::new(
-            ErrorKind::Connection,
-            format!("connection to {host} failed: {other}"),
-        ),
-    }
-}
-
-/// Suggests the fix for the TLS failures users most often meet; rustls
-/// names them in its error text.
-fn tls_hint(text: &str) -> &'static str {
-    if text.contains("UnknownIssuer") || text.contains("CaUsedAsEndEntity") {
-        "; the server's certificate is not signed by a trusted CA: if it uses a private or self-signed CA, pass that CA's certificate with the ca_bundle_file option"
-    } else if text.contains("NotValidForName") || text.contains("not valid for name") {
-        "; the certificate does not name the host of the base URL: use the host name the certificate was issued for"
-    } else if text.contains("Expired") {
-        "; the server's certificate has expired or is not yet valid: check the server, and this machine's clock"
-    } else if text.contains("InvalidContentType") || text.contains("CorruptMessage") {
-        "; the server did not answer with TLS: check that the base URL's scheme (https) and port match the server"
-    } else {
-        ""
-    }
-}
-
-/// The `host[:port]` part of a URL, for messages.
-fn host_of(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    rest.split('/').next().unwrap_or(rest)
-}
-
-/// Picks the proxy for `base_url` from the environment as curl does:
-/// `HTTPS_PROXY` for https, `HTTP_PROXY` for http, then `ALL_PROXY`,
-/// unless `NO_PROXY` matches the host.
-pub(crate) fn proxy_from_env(base_url: &str, env: EnvLookup<'_>) -> Option<String> {
-    let either = |upper: &str, lower: &str| env(lower).or_else(|| env(upper));
-    let https = base_url
-        .get(..8)
-        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"));
-    let proxy = if https {
-        either("HTTPS_PROXY", "https_proxy")
-    } else {
-        either("HTTP_PROXY", "http_proxy")
-    }
-    .or_else(|| either("ALL_PROXY", "all_proxy"))?;
-
-    let host = host_without_port(host_of(base_url));
-    match either("NO_PROXY", "no_proxy") {
-        Some(list) if no_proxy_matches(&list, host) => None,
-        _ => Some(proxy),
-    }
-}
-
-fn host_without_port(authority: &str) -> &str {
-    if let Some(rest) = authority.strip_prefix('[') {
-        return rest.split(']').next().unwrap_or(rest);
-    }
-    authority
-        .rsplit_once(':')
-        .map_or(authority, |(host, _)| host)
-}
-
-/// True when `host` matches an entry of a comma-separated `NO_PROXY` list:
-/// `*`, the host itself, or a domain suffix with or without a leading dot.
-fn no_proxy_matches(list: &str, host: &str) -> bool {
-    list.split(',').map(str::trim).any(|entry| {
-        let entry = host_without_port(entry);
-        if entry == "*" {
-            return true;
-        }
-        let domain = entry.trim_start_matches("*.").trim_start_matches('.');
-        !domain.is_empty()
-            && (host.eq_ignore_ascii_case(domain)
-                || host
-                    .to_ascii_lowercase()
-                    .ends_with(&format!(".{}", domain.to_ascii_lowercase())))
-    })
-}
-
 /// Wraps a duration that logs show as milliseconds with one decimal. The
 /// text is only built when a message is written, not on every call.
 pub(crate) fn millis(duration: Duration) -> Millis {
@@ -414,59 +299,9 @@ impl fmt::Display for Millis {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
-
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |name| map.get(name).cloned()
-    }
 
     #[test]
-    fn proxy_variable_follows_scheme() {
-        let env = env_of(&[
-            ("HTTPS_PROXY", "http://secure:1"),
-            ("http_proxy", "http://plain:2"),
-        ]);
-        assert_eq!(
-            proxy_from_env("https://api.example", &env).as_deref(),
-            Some("http://secure:1")
-        );
-        assert_eq!(
-            proxy_from_env("http://api.example", &env).as_deref(),
-            Some("http://plain:2")
-        );
-        assert_eq!(proxy_from_env("http://api.example", &env_of(&[])), None);
-        let all = env_of(&[("ALL_PROXY", "http://all:3")]);
-        assert_eq!(
-            proxy_from_env("https://x", &all).as_deref(),
-            Some("http://all:3")
-        );
-    }
-
-    #[test]
-    fn no_proxy_patterns() {
-        assert!(no_proxy_matches("*", "anything"));
-        assert!(no_proxy_matches("localhost, 127.0.0.1", "127.0.0.1"));
-        assert!(no_proxy_matches(".example.com", "api.example.com"));
-        assert!(no_proxy_matches("example.com", "api.EXAMPLE.com"));
-        assert!(no_proxy_matches("example.com:443", "example.com"));
-        assert!(!no_proxy_matches("example.com", "badexample.com"));
-        assert!(!no_proxy_matches("", "example.com"));
-        let env = env_of(&[("HTTP_PROXY", "http://p:1"), ("NO_PROXY", "127.0.0.1")]);
-        assert_eq!(proxy_from_env("http://127.0.0.1:8080", &env), None);
-    }
-
-    #[test]
-    fn host_parts() {
-        assert_eq!(
-            host_of("https://api.example:8443/prefix"),
-            "api.example:8443"
-        );
-        assert_eq!(host_without_port("api.example:8443"), "api.example");
-        assert_eq!(host_without_port("[::1]:80"), "::1");
+    fn millis_shows_one_decimal() {
         assert_eq!(millis(Duration::from_micros(12_345)).to_string(), "12.3");
     }
 }
