@@ -257,10 +257,20 @@ fn main() -> ExitCode {
     let stats = server.stats();
     drop(server);
     eprintln!(
-        "avara-mock: {reason_text}; stopped after {} requests on {} connections",
-        stats.requests_served, stats.connections_accepted
+        "avara-mock: {reason_text}; stopped after {} on {}",
+        format_count(stats.requests_served, "request"),
+        format_count(stats.connections_accepted, "connection")
     );
     ExitCode::SUCCESS
+}
+
+/// Formats `count` followed by `noun`, in the plural unless `count` is 1.
+fn format_count(count: u64, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }
 
 #[cfg(unix)]
@@ -335,6 +345,13 @@ mod tests {
             Command::Run(options) => Ok(options),
             _ => Err("not a run command".to_owned()),
         }
+    }
+
+    #[test]
+    fn format_count_plural_unless_one() {
+        assert_eq!(format_count(0, "request"), "0 requests");
+        assert_eq!(format_count(1, "request"), "1 request");
+        assert_eq!(format_count(2, "connection"), "2 connections");
     }
 
     #[test]
