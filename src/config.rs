@@ -393,7 +393,7 @@ pub(crate) fn normalize_base_url(name: &str, url: &str) -> Result<String, Error>
         return Err(invalid(format!("{} has no host", shown())));
     }
     if let Some(port) = port {
-        if !matches!(port.parse::<u16>(), Ok(1..)) {
+        if !is_valid_port(port) {
             return Err(invalid(format!(
                 "{} has the port {port:?}; use a number from 1 to 65535",
                 shown()
@@ -404,6 +404,11 @@ pub(crate) fn normalize_base_url(name: &str, url: &str) -> Result<String, Error>
         return Err(invalid(format!("{} is not a valid URL: {error}", shown())));
     }
     Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// True for a decimal port number from 1 to 65535.
+fn is_valid_port(port: &str) -> bool {
+    matches!(port.parse::<u16>(), Ok(1..))
 }
 
 /// Splits `host:port` (or `[v6]:port`) into the host and the port text, if
@@ -421,25 +426,44 @@ fn split_host_port(authority: &str) -> (&str, Option<&str>) {
     }
 }
 
-fn validate_proxy_url(name: &str, url: &str) -> Result<(), Error> {
+pub(crate) fn validate_proxy_url(name: &str, url: &str) -> Result<(), Error> {
+    let invalid = |reason: String| Error::invalid_argument(name, reason);
+    let shown = || quote_for_message(&redact_url_credentials(url));
+
     let lower = url.to_ascii_lowercase();
     if !lower.starts_with("http://") && !lower.starts_with("https://") {
-        return Err(Error::invalid_argument(
-            name,
-            format!(
-                "{} is not an http:// or https:// URL; use a URL such as http://proxy.example:3128",
-                quote_for_message(&redact_url_credentials(url))
-            ),
-        ));
+        return Err(invalid(format!(
+            "{} is not an http:// or https:// URL; libavara supports only HTTP and HTTPS proxies, such as http://proxy.example:3128",
+            shown()
+        )));
     }
     if let Err(error) = ureq::Proxy::new(url) {
-        return Err(Error::invalid_argument(
-            name,
-            format!(
-                "{} is not a valid proxy URL: {error}",
-                quote_for_message(&redact_url_credentials(url))
-            ),
-        ));
+        return Err(invalid(format!(
+            "{} is not a valid proxy URL: {error}",
+            shown()
+        )));
+    }
+    // ureq 3.5 accepts a port above 65535 and then connects to port 80,
+    // so host and port are checked here.
+    let rest = &url[url.find("://").map_or(0, |index| index + 3)..];
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host_and_port = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host_and_port)| host_and_port);
+    let (host, port) = split_host_port(host_and_port);
+    if host.is_empty() {
+        return Err(invalid(format!(
+            "{} has no host; use a URL such as http://proxy.example:3128",
+            shown()
+        )));
+    }
+    if let Some(port) = port {
+        if !is_valid_port(port) {
+            return Err(invalid(format!(
+                "{} has the port {port:?}; use a number from 1 to 65535",
+                shown()
+            )));
+        }
     }
     Ok(())
 }
@@ -877,5 +901,33 @@ mod tests {
             .unwrap_err();
         assert!(!error.message().contains("pw"));
         assert!(options.set_proxy("").is_err());
+    }
+
+    #[test]
+    fn proxy_port_checked() {
+        let mut options = ClientOptions::new();
+        assert!(options.set_proxy("http://u:pw@[::1]:3128/").is_ok());
+        for (url, expected) in [
+            (
+                "http://u:pw@127.0.0.1:99999",
+                "use a number from 1 to 65535",
+            ),
+            ("http://127.0.0.1:0", "use a number from 1 to 65535"),
+            ("http://[::1]:70000", "use a number from 1 to 65535"),
+            ("http://u:pw@:3128", "has no host"),
+        ] {
+            let error = options.set_proxy(url).unwrap_err();
+            assert!(
+                error.message().contains(expected),
+                "{url}: {}",
+                error.message()
+            );
+            assert!(
+                !error.message().contains("pw"),
+                "{url}: {}",
+                error.message()
+            );
+        }
+        assert_eq!(options.proxy(), Some("http://u:pw@[::1]:3128/"));
     }
 }
