@@ -60,15 +60,18 @@ fn socks_proxy_from_environment_rejected() {
 
     let report = avara_call(&args, &[("HTTP_PROXY", socks.as_str())]);
 
+    // Creating the client fails, so no call is made and none is retried.
     assert_eq!(
         report.status(),
-        "AVARA_STATUS_CONNECTION_FAILED",
+        "AVARA_STATUS_INVALID_ARGUMENT",
         "{}",
         report.stdout
     );
+    assert_eq!(report.get("failed_option"), "client");
     let message = report.get("message");
+    assert!(message.starts_with("invalid HTTP_PROXY: "), "{message}");
     assert!(
-        message.contains("SOCKS proxies are not supported"),
+        message.contains("supports only HTTP and HTTPS proxies"),
         "{message}"
     );
     assert!(server.requests().is_empty());

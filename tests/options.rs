@@ -268,6 +268,50 @@ fn proxy_environment_and_no_proxy() {
 }
 
 #[test]
+fn proxy_errors_name_proxy() {
+    let server = Server::start(Config::default()).unwrap();
+    let base_url = server.base_url();
+    let closed = format!("127.0.0.1:{}", closed_port());
+    let args = call_args(
+        &base_url,
+        &["--max-retries", "0"],
+        "add",
+        DEFAULT_CUSTOMER_ID,
+        DEFAULT_USER_ID,
+    );
+
+    let refused_proxy = format!("http://user:secret@{closed}");
+    let report = avara_call(&args, &[("HTTP_PROXY", refused_proxy.as_str())]);
+    assert_eq!(
+        report.status(),
+        "AVARA_STATUS_CONNECTION_FAILED",
+        "{}",
+        report.stdout
+    );
+    let message = report.get("message");
+    assert!(
+        message.contains(&format!("through the proxy {closed}")),
+        "{message}"
+    );
+    assert!(!message.contains("secret"), "{message}");
+
+    let report = avara_call(&args, &[("http_proxy", "http://127.0.0.1:99999")]);
+    assert_eq!(
+        report.status(),
+        "AVARA_STATUS_INVALID_ARGUMENT",
+        "{}",
+        report.stdout
+    );
+    let message = report.get("message");
+    assert!(message.starts_with("invalid http_proxy: "), "{message}");
+    assert!(
+        message.contains("use a number from 1 to 65535"),
+        "{message}"
+    );
+    assert!(server.requests().is_empty());
+}
+
+#[test]
 fn option_values_rejected_with_names() {
     let server = Server::start(Config::default()).unwrap();
     let url = server.base_url();

@@ -100,6 +100,13 @@ fn closed_mid_body_reported_and_retried() {
         report.stdout
     );
     assert_eq!(report.get("http_status"), "0");
+    assert!(
+        report
+            .get("message")
+            .contains("closed before the response was complete"),
+        "{}",
+        report.stdout
+    );
 
     // A cut response is a connection failure, so it is retried.
     server.reset();
@@ -108,6 +115,34 @@ fn closed_mid_body_reported_and_retried() {
     assert_eq!(report.status(), "AVARA_STATUS_OK", "{}", report.stdout);
     assert_eq!(report.get("success"), "true");
     assert_eq!(server.requests().len(), 2);
+}
+
+#[test]
+fn non_http_response_named() {
+    // A server that greets in another protocol, as an SSH server does.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        read_http_request(&mut stream).unwrap();
+        stream.write_all(b"SSH-2.0-OpenSSH_9.2\r\n").unwrap();
+    });
+
+    let report = add(&url, &["--max-retries", "0"]);
+    server.join().unwrap();
+
+    assert_eq!(
+        report.status(),
+        "AVARA_STATUS_CONNECTION_FAILED",
+        "{}",
+        report.stdout
+    );
+    let message = report.get("message");
+    assert!(message.contains("is not valid HTTP/1.1"), "{message}");
+    assert!(
+        message.contains("check that the base URL points at the Avara API"),
+        "{message}"
+    );
 }
 
 #[test]

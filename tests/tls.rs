@@ -49,6 +49,41 @@ fn untrusted_certificate_rejected() {
 }
 
 #[test]
+fn ca_certificate_as_server_rejected() {
+    // A self-signed certificate that is also marked as a CA, as
+    // `openssl req -x509` makes by default, trusted through --ca-file.
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let certificate = params.self_signed(&key).unwrap();
+    let dir = library_dir().join("c-tests").join("tls");
+    std::fs::create_dir_all(&dir).unwrap();
+    let pem_path = dir.join(format!("ca-as-server-{}.pem", std::process::id()));
+    std::fs::write(&pem_path, certificate.pem()).unwrap();
+    let server = TlsServer::start_ok(
+        certificate.der().clone(),
+        rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+    );
+
+    let report = add(&server.url(), &["--ca-file", pem_path.to_str().unwrap()]);
+    std::fs::remove_file(&pem_path).unwrap();
+
+    assert_eq!(
+        report.status(),
+        "AVARA_STATUS_CONNECTION_FAILED",
+        "{}",
+        report.stdout
+    );
+    let message = report.get("message");
+    assert!(message.contains("CaUsedAsEndEntity"), "{message}");
+    assert!(
+        message.contains("needs a leaf certificate"),
+        "no hint at the fix: {message}"
+    );
+    assert!(server.request_heads().is_empty());
+}
+
+#[test]
 fn configured_ca_accepted() {
     let ca = TestCa::new("trusted");
     let (certificate, key) = ca.issue(&["localhost", "127.0.0.1"]);

@@ -13,7 +13,8 @@ use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConne
 use ureq::{Agent, Body, Proxy};
 
 use crate::config::{
-    redact_url_credentials, ClientOptions, EnvLookup, Settings, MAX_RESPONSE_BODY_BYTES,
+    redact_url_credentials, validate_proxy_url, ClientOptions, EnvLookup, Settings,
+    MAX_RESPONSE_BODY_BYTES,
 };
 use crate::error::{Error, ErrorKind};
 use crate::resolver::{CachingResolver, DnsCache};
@@ -25,7 +26,7 @@ mod proxy;
 mod tcp;
 mod template;
 
-use errors::map_ureq_error;
+use errors::{map_ureq_error, proxy_host};
 use proxy::proxy_from_env;
 
 use tcp::TcpConnector;
@@ -89,6 +90,8 @@ pub(crate) struct Transport {
     agent: Agent,
     /// The request and connect timeouts set on the agent.
     timeouts: (Duration, Duration),
+    /// The `host:port` of the proxy, if one is used, for error messages.
+    proxy_host: Option<String>,
 }
 
 impl Transport {
@@ -106,9 +109,17 @@ impl Transport {
         };
         let tls = TlsConfig::builder().root_certs(root_certs).build();
 
+        // The proxy option was checked when it was set. A proxy variable is
+        // checked here, so that its error names the variable.
         let proxy_url = match options.proxy() {
             Some(url) => Some(url.to_owned()),
-            None => proxy_from_env(base_url, env),
+            None => match proxy_from_env(base_url, env) {
+                Some(found) => {
+                    validate_proxy_url(found.variable, &found.url)?;
+                    Some(found.url)
+                }
+                None => None,
+            },
         };
         let proxy = match &proxy_url {
             Some(url) => Some(Proxy::new(url).map_err(|error| {
@@ -144,6 +155,7 @@ impl Transport {
         Ok(Transport {
             agent,
             timeouts: (settings.timeout, settings.connect_timeout),
+            proxy_host: proxy_url.as_deref().map(proxy_host),
         })
     }
 
@@ -183,8 +195,8 @@ impl Transport {
         let response = self
             .agent
             .run(request)
-            .map_err(|error| map_ureq_error(error, settings))?;
-        read_response(response, settings)
+            .map_err(|error| map_ureq_error(error, settings, self.proxy_host.as_deref()))?;
+        read_response(response, settings, self.proxy_host.as_deref())
     }
 }
 
@@ -199,7 +211,13 @@ fn connector_chain(dns_cache: Arc<DnsCache>) -> impl Connector {
         .chain(RustlsConnector::default())
 }
 
-fn read_response(mut response: Response<Body>, settings: &Settings) -> Result<RawResponse, Error> {
+/// Reads the status, the headers we use and the body. `proxy_host` is
+/// named in error messages.
+fn read_response(
+    mut response: Response<Body>,
+    settings: &Settings,
+    proxy_host: Option<&str>,
+) -> Result<RawResponse, Error> {
     let status = response.status().as_u16();
     let success = (200..300).contains(&status);
     let header = |name: &HeaderName| {
@@ -225,7 +243,7 @@ fn read_response(mut response: Response<Body>, settings: &Settings) -> Result<Ra
 
     let body = if success {
         read_success_body(&mut response).map_err(|error| {
-            let error = map_ureq_error(error, settings);
+            let error = map_ureq_error(error, settings, proxy_host);
             // An oversized body still came with a status line, so the
             // caller sees which response it was. A cut body did not arrive.
             if error.kind() == ErrorKind::InvalidResponse {
@@ -235,7 +253,7 @@ fn read_response(mut response: Response<Body>, settings: &Settings) -> Result<Ra
             }
         })?
     } else {
-        read_error_body(&mut response, settings)?
+        read_error_body(&mut response, settings, proxy_host)?
     };
     Ok(RawResponse {
         status,
@@ -268,7 +286,11 @@ fn read_success_body(response: &mut Response<Body>) -> Result<Vec<u8>, ureq::Err
 /// failed, so the status still decides the error category and whether to
 /// retry. The connection is then closed, not pooled, since its remaining
 /// bytes are unread.
-fn read_error_body(response: &mut Response<Body>, settings: &Settings) -> Result<Vec<u8>, Error> {
+fn read_error_body(
+    response: &mut Response<Body>,
+    settings: &Settings,
+    proxy_host: Option<&str>,
+) -> Result<Vec<u8>, Error> {
     use std::io::Read;
 
     let mut body = Vec::new();
@@ -277,7 +299,7 @@ fn read_error_body(response: &mut Response<Body>, settings: &Settings) -> Result
         .as_reader()
         .take(MAX_RESPONSE_BODY_BYTES)
         .read_to_end(&mut body)
-        .map_err(|error| map_ureq_error(ureq::Error::from(error), settings))?;
+        .map_err(|error| map_ureq_error(ureq::Error::from(error), settings, proxy_host))?;
     Ok(body)
 }
 

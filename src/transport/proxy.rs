@@ -5,11 +5,22 @@ use crate::config::EnvLookup;
 
 use super::errors::host_of;
 
+/// A proxy URL and the environment variable it came from.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct EnvProxy {
+    pub(super) variable: &'static str,
+    pub(super) url: String,
+}
+
 /// Picks the proxy for `base_url` from the environment as curl does:
 /// `HTTPS_PROXY` for https, `HTTP_PROXY` for http, then `ALL_PROXY`,
-/// unless `NO_PROXY` matches the host.
-pub(crate) fn proxy_from_env(base_url: &str, env: EnvLookup<'_>) -> Option<String> {
-    let either = |upper: &str, lower: &str| env(lower).or_else(|| env(upper));
+/// unless `NO_PROXY` matches the host. The lowercase name of each variable
+/// wins over the uppercase one.
+pub(super) fn proxy_from_env(base_url: &str, env: EnvLookup<'_>) -> Option<EnvProxy> {
+    let either = |upper: &'static str, lower: &'static str| {
+        let found = |variable: &'static str| env(variable).map(|url| EnvProxy { variable, url });
+        found(lower).or_else(|| found(upper))
+    };
     let https = base_url
         .get(..8)
         .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"));
@@ -22,7 +33,7 @@ pub(crate) fn proxy_from_env(base_url: &str, env: EnvLookup<'_>) -> Option<Strin
 
     let host = host_without_port(host_of(base_url));
     match either("NO_PROXY", "no_proxy") {
-        Some(list) if no_proxy_matches(&list, host) => None,
+        Some(list) if no_proxy_matches(&list.url, host) => None,
         _ => Some(proxy),
     }
 }
@@ -72,18 +83,27 @@ mod tests {
             ("http_proxy", "http://plain:2"),
         ]);
         assert_eq!(
-            proxy_from_env("https://api.example", &env).as_deref(),
-            Some("http://secure:1")
+            proxy_from_env("https://api.example", &env),
+            Some(EnvProxy {
+                variable: "HTTPS_PROXY",
+                url: "http://secure:1".to_owned()
+            })
         );
         assert_eq!(
-            proxy_from_env("http://api.example", &env).as_deref(),
-            Some("http://plain:2")
+            proxy_from_env("http://api.example", &env),
+            Some(EnvProxy {
+                variable: "http_proxy",
+                url: "http://plain:2".to_owned()
+            })
         );
         assert_eq!(proxy_from_env("http://api.example", &env_of(&[])), None);
-        let all = env_of(&[("ALL_PROXY", "http://all:3")]);
+        let all = env_of(&[("ALL_PROXY", "http://all:3"), ("all_proxy", "http://low:4")]);
         assert_eq!(
-            proxy_from_env("https://x", &all).as_deref(),
-            Some("http://all:3")
+            proxy_from_env("https://x", &all),
+            Some(EnvProxy {
+                variable: "all_proxy",
+                url: "http://low:4".to_owned()
+            })
         );
     }
 
