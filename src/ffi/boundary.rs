@@ -86,7 +86,7 @@ pub(crate) unsafe fn borrow_handle<'a, H: Handle>(
     // `Box::<H::Inner>::into_raw` and is still live, so it is aligned and
     // valid for shared reads during 'a.
     unsafe { handle.cast::<H::Inner>().as_ref() }
-        .ok_or_else(|| null_argument(parameter, &format!("a {} handle", H::NAME)))
+        .ok_or_else(|| null_argument(parameter, &handle_phrase::<H>()))
 }
 
 /// Mutably borrows the value behind a handle, or fails on NULL.
@@ -101,7 +101,7 @@ pub(crate) unsafe fn borrow_handle_mut<'a, H: Handle>(
 ) -> Result<&'a mut H::Inner, Error> {
     // SAFETY: as in `borrow_handle`, plus exclusivity from the contract.
     unsafe { handle.cast::<H::Inner>().as_mut() }
-        .ok_or_else(|| null_argument(parameter, &format!("a {} handle", H::NAME)))
+        .ok_or_else(|| null_argument(parameter, &handle_phrase::<H>()))
 }
 
 /// Frees a handle; NULL is a no-op.
@@ -209,6 +209,16 @@ impl<T> OutPointer<T> {
         // caller's contract keeps it writable for the whole call.
         unsafe { self.0.write(value) };
     }
+}
+
+/// Names a handle type with its article, such as "an options handle".
+fn handle_phrase<H: Handle>() -> String {
+    let article = if H::NAME.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {} handle", H::NAME)
 }
 
 /// Builds the error for a NULL pointer; `expected` names what the pointer

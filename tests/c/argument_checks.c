@@ -204,7 +204,7 @@ int main(int argc, char **argv) {
     if (avara_client_options_new(&options) != AVARA_STATUS_OK) {
         return 1;
     }
-    expect_invalid("set_api_key NULL options", avara_client_options_set_api_key(NULL, key), "options");
+    expect_invalid("set_api_key NULL options", avara_client_options_set_api_key(NULL, key), "pass a pointer to an options handle");
     expect_invalid("set_api_key NULL", avara_client_options_set_api_key(options, NULL), "api_key");
     expect_invalid("set_base_url NULL", avara_client_options_set_base_url(options, NULL), "base_url");
     expect_invalid("set_base_url 1 MiB", avara_client_options_set_base_url(options, huge), "base_url");
