@@ -14,12 +14,24 @@
  * move-only; a moved-from object has no handle, and calls on it throw
  * avara::Error with Status::invalid_argument.
  *
+ * Needs C++17 or later (std::optional).
+ *
  * Threads: one Client may be used by several threads at once (its methods
  * are const). A ClientOptions must not be changed by two threads at once.
  */
 
 #ifndef AVARA_HPP
 #define AVARA_HPP
+
+/* MSVC keeps __cplusplus at 199711L unless /Zc:__cplusplus is given, and
+ * reports the language version in _MSVC_LANG instead. The rest of the
+ * header is skipped for an older language, so the #error is the only
+ * message. */
+#if defined(_MSVC_LANG) && _MSVC_LANG < 201703L
+#error "avara.hpp needs C++17 or later; compile with /std:c++17 or a later /std option"
+#elif !defined(_MSVC_LANG) && (!defined(__cplusplus) || __cplusplus < 201703L)
+#error "avara.hpp needs C++17 or later; compile with -std=c++17 or later, or include avara.h from C"
+#else
 
 #include <chrono>
 #include <cstdint>
@@ -356,4 +368,5 @@ private:
 
 }  // namespace avara
 
+#endif /* C++17 or later */
 #endif /* AVARA_HPP */
