@@ -11,8 +11,9 @@
  *
  * Every call that fails throws avara::Error, which carries the AvaraStatus,
  * the HTTP status, the server's message and the request id. Types are
- * move-only; a moved-from object has no handle, and calls on it throw
- * avara::Error with Status::invalid_argument.
+ * move-only. A moved-from object has no handle, and calls on it throw
+ * avara::Error with Status::invalid_argument and a message that names the
+ * moved-from type.
  *
  * Needs C++17 or later (std::optional).
  *
@@ -169,6 +170,14 @@ inline const char *c_string(const std::string &text, const char *name) {
 inline std::uint64_t to_milliseconds(std::chrono::milliseconds duration) {
     return duration.count() < 0 ? 0 : static_cast<std::uint64_t>(duration.count());
 }
+
+/** Returns the error for a call on a moved-from `type` object. Such an
+ *  object has no handle, and the C API would report only a NULL pointer. */
+inline Error moved_from_error(const char *parameter, const char *type) {
+    return Error(Status::invalid_argument,
+                 std::string("invalid ") + parameter + ": the " + type +
+                     " object was moved from; use the object it was moved to, or create a new one");
+}
 }  // namespace detail
 
 /** Sets the most verbose level libavara logs, for the whole process. */
@@ -212,60 +221,70 @@ public:
     /** Sets the API key, sent as "Authorization: Bearer <key>". */
     ClientOptions &api_key(const std::string &key) {
         detail::check(
-            avara_client_options_set_api_key(handle_, detail::c_string(key, "api_key")));
+            avara_client_options_set_api_key(checked_handle(), detail::c_string(key, "api_key")));
         return *this;
     }
     /** Sets the base URL, such as "https://api.avarasoftware.com". */
     ClientOptions &base_url(const std::string &url) {
         detail::check(
-            avara_client_options_set_base_url(handle_, detail::c_string(url, "base_url")));
+            avara_client_options_set_base_url(checked_handle(), detail::c_string(url, "base_url")));
         return *this;
     }
     /** Sets the bound on one attempt: 1 ms to 1 hour, default 60 s. */
     ClientOptions &timeout(std::chrono::milliseconds duration) {
-        detail::check(
-            avara_client_options_set_timeout_ms(handle_, detail::to_milliseconds(duration)));
+        detail::check(avara_client_options_set_timeout_ms(checked_handle(),
+                                                          detail::to_milliseconds(duration)));
         return *this;
     }
     /** Sets the bound on connection setup: 1 ms to 10 minutes, default 5 s. */
     ClientOptions &connect_timeout(std::chrono::milliseconds duration) {
         detail::check(avara_client_options_set_connect_timeout_ms(
-            handle_, detail::to_milliseconds(duration)));
+            checked_handle(), detail::to_milliseconds(duration)));
         return *this;
     }
     /** Sets how many times a failed attempt is retried: 0 to 10, default 2. */
     ClientOptions &max_retries(std::uint32_t retries) {
-        detail::check(avara_client_options_set_max_retries(handle_, retries));
+        detail::check(avara_client_options_set_max_retries(checked_handle(), retries));
         return *this;
     }
     /** Adds a header sent with every request. A later one of the same name wins. */
     ClientOptions &default_header(const std::string &name, const std::string &value) {
         detail::check(avara_client_options_add_default_header(
-            handle_, detail::c_string(name, "header name"), detail::c_string(value, "header value")));
+            checked_handle(), detail::c_string(name, "header name"),
+            detail::c_string(value, "header value")));
         return *this;
     }
     /** Sets text appended to the User-Agent, such as "pacs-bridge/2.1". */
     ClientOptions &user_agent_suffix(const std::string &suffix) {
         detail::check(avara_client_options_set_user_agent_suffix(
-            handle_, detail::c_string(suffix, "user_agent_suffix")));
+            checked_handle(), detail::c_string(suffix, "user_agent_suffix")));
         return *this;
     }
     /** Sets an HTTP or HTTPS proxy URL, used instead of the proxy environment variables. */
     ClientOptions &proxy(const std::string &url) {
-        detail::check(avara_client_options_set_proxy(handle_, detail::c_string(url, "proxy")));
+        detail::check(
+            avara_client_options_set_proxy(checked_handle(), detail::c_string(url, "proxy")));
         return *this;
     }
     /** Trusts the CA certificates in this PEM file instead of the platform's. */
     ClientOptions &ca_bundle_file(const std::string &path) {
         detail::check(avara_client_options_set_ca_bundle_file(
-            handle_, detail::c_string(path, "ca_bundle_file")));
+            checked_handle(), detail::c_string(path, "ca_bundle_file")));
         return *this;
     }
 
-    /** Returns the C handle, still owned by this object. */
+    /** Returns the C handle, still owned by this object, or NULL after a move. */
     const AvaraClientOptions *get() const noexcept { return handle_; }
 
 private:
+    /** Returns the handle, throwing Error (Status::invalid_argument) after a move. */
+    AvaraClientOptions *checked_handle() const {
+        if (handle_ == nullptr) {
+            throw detail::moved_from_error("options", "avara::ClientOptions");
+        }
+        return handle_;
+    }
+
     AvaraClientOptions *handle_ = nullptr;
 };
 
@@ -282,12 +301,7 @@ public:
      *  Error (Status::invalid_argument) for moved-from options, which
      *  the C API would otherwise read as "no options at all". */
     explicit Client(const ClientOptions &options) {
-        if (options.get() == nullptr) {
-            throw Error(Status::invalid_argument,
-                        "invalid options: the ClientOptions object was moved from; "
-                        "pass options that still own their handle");
-        }
-        detail::check(avara_client_new_with_options(options.get(), &handle_));
+        detail::check(avara_client_new_with_options(checked_options(options), &handle_));
     }
 
     ~Client() { avara_client_free(handle_); }
@@ -311,7 +325,8 @@ public:
      */
     Client with_options(const ClientOptions &options) const {
         AvaraClient *derived = nullptr;
-        detail::check(avara_client_with_options(handle_, options.get(), &derived));
+        detail::check(
+            avara_client_with_options(checked_handle(), checked_options(options), &derived));
         return Client(derived);
     }
 
@@ -342,6 +357,23 @@ public:
 private:
     explicit Client(AvaraClient *handle) noexcept : handle_(handle) {}
 
+    /** Returns the handle, throwing Error (Status::invalid_argument) after a move. */
+    const AvaraClient *checked_handle() const {
+        if (handle_ == nullptr) {
+            throw detail::moved_from_error("client", "avara::Client");
+        }
+        return handle_;
+    }
+
+    /** Returns the options' handle, throwing Error (Status::invalid_argument)
+     *  for moved-from options, which the C API would read as "no options". */
+    static const AvaraClientOptions *checked_options(const ClientOptions &options) {
+        if (options.get() == nullptr) {
+            throw detail::moved_from_error("options", "avara::ClientOptions");
+        }
+        return options.get();
+    }
+
     using UsersFunction = AvaraStatus (*)(const AvaraClient *, const char *, const char *,
                                           AvaraUsersResponse **);
     struct ResponseDeleter {
@@ -353,7 +385,8 @@ private:
     UsersResponse users_call(UsersFunction function, const std::string &express_customer_id,
                              const std::string &user_id) const {
         AvaraUsersResponse *raw = nullptr;
-        detail::check(function(handle_, detail::c_string(express_customer_id, "express_customer_id"),
+        detail::check(function(checked_handle(),
+                               detail::c_string(express_customer_id, "express_customer_id"),
                                detail::c_string(user_id, "user_id"), &raw));
         std::unique_ptr<AvaraUsersResponse, ResponseDeleter> response(raw);
 

@@ -62,6 +62,10 @@ avara::Error expect_error(int line, const std::function<void()> &action) {
     return avara::Error(avara::Status::ok, "nothing thrown");
 }
 
+bool contains(const char *text, const std::string &part) {
+    return std::string(text).find(part) != std::string::npos;
+}
+
 avara::ClientOptions options_for(const std::string &base_url) {
     avara::ClientOptions options;
     options.api_key(api_key).base_url(base_url).max_retries(0).timeout(
@@ -185,15 +189,48 @@ void move_and_with_options(const std::string &base_url) {
     CHECK(first.get() == nullptr);
     CHECK(second.get() != nullptr);
 
+    // A moved-from object reports the move, not the C API's NULL pointer.
+    const std::string client_moved = "invalid client: the avara::Client object was moved from";
     avara::Error moved_from =
         expect_error(__LINE__, [&] { first.express_users_add(customer_id, user_id); });
     CHECK(moved_from.status() == avara::Status::invalid_argument);
+    CHECK(contains(moved_from.what(), client_moved));
+    CHECK(moved_from.attempts() == 0);
+
+    avara::Error moved_remove =
+        expect_error(__LINE__, [&] { first.express_users_remove(customer_id, user_id); });
+    CHECK(moved_remove.status() == avara::Status::invalid_argument);
+    CHECK(contains(moved_remove.what(), client_moved));
+
+    avara::Error moved_parent =
+        expect_error(__LINE__, [&] { first.with_options(avara::ClientOptions()); });
+    CHECK(moved_parent.status() == avara::Status::invalid_argument);
+    CHECK(contains(moved_parent.what(), client_moved));
 
     // Moved-from options must not fall back to the environment.
+    const std::string options_moved =
+        "invalid options: the avara::ClientOptions object was moved from";
     avara::ClientOptions options = options_for(base_url);
     avara::ClientOptions taken = std::move(options);
     avara::Error moved_options = expect_error(__LINE__, [&] { avara::Client client(options); });
     CHECK(moved_options.status() == avara::Status::invalid_argument);
+    CHECK(contains(moved_options.what(), options_moved));
+
+    avara::Error moved_derive = expect_error(__LINE__, [&] { second.with_options(options); });
+    CHECK(moved_derive.status() == avara::Status::invalid_argument);
+    CHECK(contains(moved_derive.what(), options_moved));
+
+    avara::Error moved_setter = expect_error(__LINE__, [&] { options.max_retries(1); });
+    CHECK(moved_setter.status() == avara::Status::invalid_argument);
+    CHECK(contains(moved_setter.what(), options_moved));
+
+    avara::Error moved_timeout =
+        expect_error(__LINE__, [&] { options.timeout(std::chrono::seconds(1)); });
+    CHECK(moved_timeout.status() == avara::Status::invalid_argument);
+    CHECK(contains(moved_timeout.what(), options_moved));
+
+    // The object moved to keeps working.
+    taken.max_retries(1);
 
     avara::Client derived =
         second.with_options(avara::ClientOptions().default_header("X-Cpp-Test", "derived"));
