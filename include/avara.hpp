@@ -15,7 +15,7 @@
  * avara::Error with Status::invalid_argument and a message that names the
  * moved-from type.
  *
- * Needs C++17 or later (std::optional).
+ * Needs C++17 or later (std::optional, if constexpr).
  *
  * Threads: one Client may be used by several threads at once (its methods
  * are const). A ClientOptions must not be changed by two threads at once.
@@ -38,8 +38,10 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <ratio>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "avara.h"
@@ -165,10 +167,66 @@ inline const char *c_string(const std::string &text, const char *name) {
     return text.c_str();
 }
 
-/** Converts to the milliseconds the C API takes. A negative duration
- *  becomes 0, which libavara rejects as out of range. */
-inline std::uint64_t to_milliseconds(std::chrono::milliseconds duration) {
-    return duration.count() < 0 ? 0 : static_cast<std::uint64_t>(duration.count());
+/** Formats a duration as its count and unit, such as "-5 ms" or "500 us". */
+template <class Rep, class Period>
+std::string duration_text(std::chrono::duration<Rep, Period> duration) {
+    std::string unit;
+    if constexpr (std::is_same_v<Period, std::nano>) {
+        unit = "ns";
+    } else if constexpr (std::is_same_v<Period, std::micro>) {
+        unit = "us";
+    } else if constexpr (std::is_same_v<Period, std::milli>) {
+        unit = "ms";
+    } else if constexpr (std::is_same_v<Period, std::ratio<1>>) {
+        unit = "s";
+    } else if constexpr (std::is_same_v<Period, std::ratio<60>>) {
+        unit = "min";
+    } else if constexpr (std::is_same_v<Period, std::ratio<3600>>) {
+        unit = "h";
+    } else {
+        unit = "x " + std::to_string(Period::num) + "/" + std::to_string(Period::den) + " s";
+    }
+    return std::to_string(duration.count()) + " " + unit;
+}
+
+/**
+ * Converts the duration passed to the setter `name` into the whole
+ * milliseconds the C API takes. Throws Error (Status::invalid_argument)
+ * that names the duration as passed when it is negative, is not a whole
+ * number of milliseconds, or is too large to convert. `range` is the
+ * setter's range for the message. libavara checks the range itself, and
+ * its message names the value in milliseconds.
+ */
+template <class Rep, class Period>
+std::uint64_t to_milliseconds(std::chrono::duration<Rep, Period> duration, const char *name,
+                              const char *range) {
+    static_assert(std::is_integral_v<Rep>,
+                  "avara timeouts take an integer std::chrono::duration; convert a "
+                  "floating-point one with std::chrono::round<std::chrono::milliseconds>");
+    using std::chrono::milliseconds;
+    const std::string prefix = std::string("invalid ") + name + ": " + duration_text(duration);
+    const std::string expected = std::string("pass a whole number of milliseconds from ") + range;
+
+    if (duration < std::chrono::duration<Rep, Period>::zero()) {
+        throw Error(Status::invalid_argument, prefix + " is negative; " + expected);
+    }
+    // A unit coarser than milliseconds could overflow the conversion, so
+    // the size is checked in floating point first. Half the maximum leaves
+    // room for rounding where long double is only a double, as on MSVC.
+    if constexpr (std::ratio_greater_v<Period, std::milli>) {
+        const std::chrono::duration<long double, std::milli> exact = duration;
+        if (exact.count() > static_cast<long double>(milliseconds::max().count() / 2)) {
+            throw Error(Status::invalid_argument, prefix + " is out of range; " + expected);
+        }
+    }
+    const milliseconds whole = std::chrono::duration_cast<milliseconds>(duration);
+    if (whole != duration) {
+        throw Error(Status::invalid_argument,
+                    prefix + " is not a whole number of milliseconds; libavara takes whole " +
+                        "milliseconds from " + range + ", so round it first, for example " +
+                        "with std::chrono::ceil<std::chrono::milliseconds>");
+    }
+    return static_cast<std::uint64_t>(whole.count());
 }
 
 /** Returns the error for a call on a moved-from `type` object. Such an
@@ -230,16 +288,21 @@ public:
             avara_client_options_set_base_url(checked_handle(), detail::c_string(url, "base_url")));
         return *this;
     }
-    /** Sets the bound on one attempt: 1 ms to 1 hour, default 60 s. */
-    ClientOptions &timeout(std::chrono::milliseconds duration) {
-        detail::check(avara_client_options_set_timeout_ms(checked_handle(),
-                                                          detail::to_milliseconds(duration)));
+    /** Sets the bound on one attempt: whole milliseconds from 1 ms to 1
+     *  hour, default 60 s. Any integer std::chrono::duration is accepted. */
+    template <class Rep, class Period>
+    ClientOptions &timeout(std::chrono::duration<Rep, Period> duration) {
+        std::uint64_t milliseconds = detail::to_milliseconds(duration, "timeout", "1 ms to 1 hour");
+        detail::check(avara_client_options_set_timeout_ms(checked_handle(), milliseconds));
         return *this;
     }
-    /** Sets the bound on connection setup: 1 ms to 10 minutes, default 5 s. */
-    ClientOptions &connect_timeout(std::chrono::milliseconds duration) {
-        detail::check(avara_client_options_set_connect_timeout_ms(
-            checked_handle(), detail::to_milliseconds(duration)));
+    /** Sets the bound on connection setup: whole milliseconds from 1 ms to
+     *  10 minutes, default 5 s. Any integer std::chrono::duration is accepted. */
+    template <class Rep, class Period>
+    ClientOptions &connect_timeout(std::chrono::duration<Rep, Period> duration) {
+        std::uint64_t milliseconds =
+            detail::to_milliseconds(duration, "connect_timeout", "1 ms to 10 minutes");
+        detail::check(avara_client_options_set_connect_timeout_ms(checked_handle(), milliseconds));
         return *this;
     }
     /** Sets how many times a failed attempt is retried: 0 to 10, default 2. */
