@@ -34,6 +34,9 @@ _NOT_GIVEN: Any = object()
 
 _CLOSED_MESSAGE = "the Avara client is closed; create a new one"
 
+# The start of libavara's message for a rejected default header.
+_DEFAULT_HEADER_PREFIX = "invalid default header: "
+
 
 class _UsersResponse:
     """The body of a successful add or remove: ``success`` and ``message``."""
@@ -110,6 +113,18 @@ def _milliseconds(name: str, seconds: object, max_ms: int) -> int:
     return max(1, round(seconds * 1000))
 
 
+def _extra_header_error(error: BaseException, name: str) -> BaseException:
+    """Reword libavara's rejection of a default header for a per-call extra
+    header, which reaches libavara as a default header of a derived client."""
+    if not isinstance(error, ValueError):
+        return error
+    reason = str(error)
+    if reason.startswith(_DEFAULT_HEADER_PREFIX):
+        reason = reason[len(_DEFAULT_HEADER_PREFIX) :]
+    reason = reason.replace("cannot be a default header", "cannot be an extra header")
+    return ValueError("invalid per-call extra header {!r}: {}".format(name, reason))
+
+
 def _check_retries(max_retries: object) -> int:
     if isinstance(max_retries, bool) or not isinstance(max_retries, numbers.Integral):
         raise TypeError("max_retries must be an int, not {}".format(type(max_retries).__name__))
@@ -150,8 +165,13 @@ class _Options:
         max_retries: Any,
         default_headers: Optional[Mapping[str, str]],
         user_agent_suffix: Optional[str],
+        headers_argument: str = "default_headers",
     ) -> None:
-        """Set every option that is not None (or not _NOT_GIVEN for timeouts)."""
+        """Set every option that is not None (or not _NOT_GIVEN for timeouts).
+
+        ``headers_argument`` is the caller's name for ``default_headers``, used
+        in error messages: ``extra_headers`` for the headers of one call.
+        """
         cdll = self._library.cdll
         if api_key is not None:
             self._check(cdll.avara_client_options_set_api_key(self.handle, _encode("api_key", api_key)))
@@ -171,18 +191,21 @@ class _Options:
         if default_headers is not None:
             if not isinstance(default_headers, Mapping):
                 raise TypeError(
-                    "default_headers must be a mapping of str to str, not {}".format(
-                        type(default_headers).__name__
+                    "{} must be a mapping of str to str, not {}".format(
+                        headers_argument, type(default_headers).__name__
                     )
                 )
             for name, value in default_headers.items():
-                self._check(
-                    cdll.avara_client_options_add_default_header(
-                        self.handle,
-                        _encode("default_headers key", name),
-                        _encode("default_headers[{!r}]".format(name), value),
-                    )
+                status = cdll.avara_client_options_add_default_header(
+                    self.handle,
+                    _encode("{} key".format(headers_argument), name),
+                    _encode("{}[{!r}]".format(headers_argument, name), value),
                 )
+                if status != STATUS_OK:
+                    error = last_error(self._library, status)
+                    if headers_argument == "extra_headers":
+                        raise _extra_header_error(error, name) from None
+                    raise error
         if user_agent_suffix is not None:
             self._check(
                 cdll.avara_client_options_set_user_agent_suffix(
@@ -287,6 +310,22 @@ class Avara:
         The new client is independent: close each one when done, in any
         order. Maps to ``avara_client_with_options()``.
         """
+        return self._derive(
+            api_key, base_url, timeout, max_retries, default_headers, connect_timeout
+        )
+
+    def _derive(
+        self,
+        api_key: Optional[str],
+        base_url: Optional[str],
+        timeout: Any,
+        max_retries: Optional[int],
+        default_headers: Optional[Mapping[str, str]],
+        connect_timeout: Any,
+        headers_argument: str = "default_headers",
+    ) -> "Avara":
+        """Implement ``with_options()``. ``headers_argument`` names the
+        headers in error messages, as in ``_Options.apply()``."""
         derived = Avara.__new__(Avara)
         derived._handle = ClientPointer()
         derived._closed = True
@@ -295,7 +334,14 @@ class Avara:
 
         with _Options(self._library) as options:
             options.apply(
-                api_key, base_url, timeout, connect_timeout, max_retries, default_headers, None
+                api_key,
+                base_url,
+                timeout,
+                connect_timeout,
+                max_retries,
+                default_headers,
+                None,
+                headers_argument,
             )
             handle = ClientPointer()
             with self._call() as parent:
@@ -373,7 +419,10 @@ class Avara:
 
         if timeout is not _NOT_GIVEN or extra_headers is not None:
             # Per-call options: a short-lived derived client that shares the pool.
-            with self.with_options(timeout=timeout, default_headers=extra_headers) as derived:
+            derived_client = self._derive(
+                None, None, timeout, None, extra_headers, _NOT_GIVEN, "extra_headers"
+            )
+            with derived_client as derived:
                 return derived._users_call(
                     add, response_class, express_customer_id, user_id, _NOT_GIVEN, None
                 )

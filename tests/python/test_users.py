@@ -146,6 +146,42 @@ def test_per_call_options(client, mock, avara_ffi):
         client.express.users.remove(CUSTOMER_ID, user_id=USER_ID, timeout=0.2)
 
 
+# (extra_headers, expected exception, texts in its message)
+INVALID_EXTRA_HEADERS = [
+    (
+        {"X-A": "b\r\nX-Injected: 1"},
+        ValueError,
+        ["invalid per-call extra header 'X-A': ", "contains CR, LF"],
+    ),
+    (
+        {"X A": "b"},
+        ValueError,
+        ["invalid per-call extra header 'X A': ", "not a valid header name"],
+    ),
+    (
+        {"Authorization": "Bearer other"},
+        ValueError,
+        ["invalid per-call extra header 'Authorization': ", "cannot be an extra header"],
+    ),
+    ({"X-A": "b\0c"}, ValueError, ["extra_headers['X-A']", "NUL"]),
+    ({"X-A": 1}, TypeError, ["extra_headers['X-A']"]),
+    ([("X-A", "b")], TypeError, ["extra_headers must be a mapping"]),
+]
+
+
+@pytest.mark.parametrize("extra_headers, error_class, texts", INVALID_EXTRA_HEADERS)
+def test_invalid_extra_header_sends_nothing(client, mock, extra_headers, error_class, texts):
+    for call in (client.express.users.add, client.express.users.remove):
+        with pytest.raises(error_class) as caught:
+            call(CUSTOMER_ID, user_id=USER_ID, extra_headers=extra_headers)
+        message = str(caught.value)
+        for text in texts:
+            assert text in message
+        assert "default header" not in message
+
+    assert mock.requests() == []
+
+
 def test_context_manager_closes_client(avara_ffi, mock):
     with avara_ffi.Avara(api_key=API_KEY, base_url=mock.base_url) as client:
         assert not client.is_closed()
