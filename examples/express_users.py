@@ -6,7 +6,7 @@ Usage: express_users.py CUSTOMER_ID USER_ID
 
 The API key comes from AVARA_API_KEY and the server from AVARA_BASE_URL
 (default https://api.avarasoftware.com). Exits 0 when both calls succeed,
-1 otherwise.
+1 when a call fails or libavara cannot be loaded, and 2 for a usage error.
 """
 
 import sys
@@ -33,6 +33,14 @@ def main() -> int:
         return 1
     except avara_ffi.APIConnectionError as error:
         print("failed: cannot reach the API: {}".format(error.message), file=sys.stderr)
+        return 1
+    except (avara_ffi.AvaraError, ValueError) as error:
+        # AvaraError: a missing API key or a response that is not the expected
+        # JSON. ValueError: an invalid argument, such as a malformed ID.
+        print("failed: {}".format(error), file=sys.stderr)
+        return 1
+    except avara_ffi.LibraryNotFoundError as error:
+        print("failed: {}".format(error), file=sys.stderr)
         return 1
     return 0
 

@@ -13,7 +13,9 @@ from conftest import API_KEY, CUSTOMER_ID, MEMBER_USER_ID, PYTHON_SOURCE_DIR, RE
 EXAMPLE = REPO_ROOT / "examples" / "express_users.py"
 
 
-def _run_example(mock, *arguments):
+def _run_example(mock, *arguments, env_changes=None):
+    """Run the example against ``mock``. ``env_changes`` maps variable names
+    to values, or to None to remove the variable."""
     env = dict(os.environ)
     env.update(
         {
@@ -22,6 +24,11 @@ def _run_example(mock, *arguments):
             "PYTHONPATH": str(PYTHON_SOURCE_DIR),
         }
     )
+    for name, value in (env_changes or {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
     return subprocess.run(
         [sys.executable, str(EXAMPLE)] + list(arguments),
         env=env,
@@ -46,6 +53,47 @@ def test_example_reports_failure(mock):
     assert result.returncode == 1
     assert "failed: HTTP 409" in result.stderr
     assert "request id: req_" in result.stderr
+
+
+def _assert_one_line_failure(result, text):
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("failed: ")
+    assert text in lines[0]
+
+
+def test_example_reports_missing_api_key(mock):
+    result = _run_example(mock, CUSTOMER_ID, USER_ID, env_changes={"AVARA_API_KEY": None})
+
+    _assert_one_line_failure(result, "AVARA_API_KEY")
+    assert mock.requests() == []
+
+
+def test_example_reports_invalid_id(mock):
+    result = _run_example(mock, "cus_123", USER_ID)
+
+    _assert_one_line_failure(result, "express_customer_id")
+    assert mock.requests() == []
+
+
+def test_example_reports_invalid_response(mock):
+    mock.script({"status": 200, "body": "not json"})
+
+    result = _run_example(mock, CUSTOMER_ID, USER_ID)
+
+    _assert_one_line_failure(result, "invalid response body")
+
+
+def test_example_reports_missing_library(mock, tmp_path):
+    missing = str(tmp_path / "libavara.so")
+
+    result = _run_example(mock, CUSTOMER_ID, USER_ID, env_changes={"AVARA_LIBRARY": missing})
+
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("failed: cannot load libavara from " + missing)
 
 
 # A block marked <!-- example: PATH --> just before its opening fence.
