@@ -50,23 +50,14 @@ fn untrusted_certificate_rejected() {
 
 #[test]
 fn ca_certificate_as_server_rejected() {
-    // A self-signed certificate that is also marked as a CA, as
-    // `openssl req -x509` makes by default, trusted through --ca-file.
-    let key = rcgen::KeyPair::generate().unwrap();
-    let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
-    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let certificate = params.self_signed(&key).unwrap();
-    let dir = library_dir().join("c-tests").join("tls");
-    std::fs::create_dir_all(&dir).unwrap();
-    let pem_path = dir.join(format!("ca-as-server-{}.pem", std::process::id()));
-    std::fs::write(&pem_path, certificate.pem()).unwrap();
-    let server = TlsServer::start_ok(
-        certificate.der().clone(),
-        rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-    );
+    // A self-signed CA certificate served as the server's own, as
+    // `openssl req -x509` makes by default, and trusted through --ca-file.
+    let ca = TestCa::new("ca-as-server");
+    let (certificate, key) = ca.own_certificate();
+    let server = TlsServer::start_ok(certificate, key);
+    let ca_file = ca.pem_path().to_str().unwrap().to_owned();
 
-    let report = add(&server.url(), &["--ca-file", pem_path.to_str().unwrap()]);
-    std::fs::remove_file(&pem_path).unwrap();
+    let report = add(&server.url(), &["--ca-file", &ca_file]);
 
     assert_eq!(
         report.status(),

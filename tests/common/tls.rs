@@ -57,6 +57,13 @@ impl TestCa {
         &self.pem_path
     }
 
+    /// Returns the CA's own certificate and key, for a server that presents
+    /// a CA certificate as its own.
+    pub fn own_certificate(&self) -> (CertificateDer<'static>, PrivateKeyDer<'static>) {
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key.serialize_der()));
+        (self.certificate.der().clone(), key)
+    }
+
     /// Issues a server certificate for `names` (DNS names or IP addresses)
     /// and returns it with its private key.
     pub fn issue(&self, names: &[&str]) -> (CertificateDer<'static>, PrivateKeyDer<'static>) {
