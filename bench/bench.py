@@ -847,7 +847,9 @@ def build_report(context):
         "The targets are judged on the shared CPU, because there the numbers are",
         "the work of the contestants and the server. The separate-CPU results are",
         "recorded beside them, and the targets table shows whether each target",
-        "holds there too.",
+        "holds there too. A client of a server on another machine also sleeps",
+        "until the response wakes it, as on separate CPUs, and that wake-up takes",
+        "a larger share of a fast client's call than of a slow one's.",
     ]
     for placement in runs:
         lines += ["", f"## Results, one connection, {placement.title}", ""]
