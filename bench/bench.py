@@ -937,8 +937,8 @@ def build_report(context):
         row = f"| {description} |"
         for placement in runs:
             if placement.key in measured:
-                text, holds = measured[placement.key]
-                row += f" {text} | {'yes' if holds else 'no'} |"
+                text, met = measured[placement.key]
+                row += f" {text} | {'yes' if met else 'no'} |"
             else:
                 row += " n/a | n/a |"
         lines.append(row)
@@ -959,7 +959,7 @@ def build_report(context):
 
 
 def evaluate_targets(results, rss, facts, plan):
-    """Returns (description, {placement key: (measured text, holds)}) for
+    """Returns (description, {placement key: (measured text, met)}) for
     each target. The speed targets are measured in every placement; RSS and
     the .so dependencies once, under the first placement's key."""
     judged = placements()[0].key
